@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what Quanyu needs from Debian 12's own packages, and nothing when it is all there.
+#   scripts/install-deps.sh          build and run dependencies
+#   scripts/install-deps.sh --test   also what the test suite starts (PostgreSQL/PostGIS, ...)
+# Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build ccache pkg-config
+  libboost-dev libboost-program-options-dev   # Boost 1.74 (Asio, Beast); never boost1.81-dev
+  libgdal-dev libproj-dev libgeos-dev
+  protobuf-compiler libprotobuf-dev
+  libspdlog-dev libfmt-dev libyaml-cpp-dev libsqlite3-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(
+    gdal-bin            # ogr2ogr: builds GeoPackage, Shapefile and PostGIS fixtures
+    python3             # tools/gen_demo_layers.py (demo layers are regenerated and compared)
+    postgresql postgresql-15-postgis-3   # PostGIS source test, started on loopback by the test
+    curl procps         # integration tests talk to the real binary over HTTP
+  )
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  [[ "$p" == \#* ]] && continue
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,291 @@
+#include "server/config/config.hpp"
+
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <set>
+#include <thread>
+
+namespace quanyu::server {
+namespace {
+
+/// Reads one YAML document with the file name attached to every error.
+class Reader {
+ public:
+  explicit Reader(std::filesystem::path file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw ConfigError(file_.string() + ": " + key + ": " + problem);
+  }
+
+  template <typename T>
+  T get(const YAML::Node& node, const std::string& key, const std::string& path, T fallback) const {
+    const YAML::Node value = node[key];
+    if (!value || value.IsNull()) return fallback;
+    try {
+      return value.as<T>();
+    } catch (const YAML::Exception&) {
+      fail(path, "cannot read '" + YAML::Dump(value) + "' as " + type_name<T>());
+    }
+  }
+
+  std::filesystem::path resolve(const std::string& text) const {
+    std::filesystem::path path(text);
+    if (path.is_absolute()) return path.lexically_normal();
+    return (file_.parent_path() / path).lexically_normal();
+  }
+
+ private:
+  template <typename T>
+  static const char* type_name() {
+    if constexpr (std::is_same_v<T, std::string>) return "text";
+    if constexpr (std::is_floating_point_v<T>) return "a number";
+    if constexpr (std::is_integral_v<T>) return "a whole number";
+    return "the expected type";
+  }
+
+  std::filesystem::path file_;
+};
+
+void check_keys(const Reader& reader, const YAML::Node& node, const std::string& path,
+                std::initializer_list<const char*> known) {
+  if (!node.IsMap()) reader.fail(path, "expected a mapping");
+  for (const auto& entry : node) {
+    const auto key = entry.first.as<std::string>();
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+      std::string list;
+      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      reader.fail(path.empty() ? key : path + "." + key,
+                  "unknown key (expected one of: " + list + ")");
+    }
+  }
+}
+
+bool parse_role(const std::string& text, Role& role) {
+  static const std::array<std::pair<const char*, Role>, 5> kRoles{{{"wall", Role::wall},
+                                                                   {"duty_officer", Role::duty_officer},
+                                                                   {"subcentre", Role::subcentre},
+                                                                   {"feed", Role::feed},
+                                                                   {"admin", Role::admin}}};
+  for (const auto& [name, value] : kRoles) {
+    if (text == name) {
+      role = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_lower_hex(const std::string& text, std::size_t length) {
+  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isdigit(static_cast<unsigned char>(c)) != 0 || (c >= 'a' && c <= 'f');
+         });
+}
+
+bool is_adcode(const std::string& text) {
+  return text.size() == 6 && std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isdigit(static_cast<unsigned char>(c)) != 0;
+         });
+}
+
+gis::LayerSpec read_layer(const Reader& reader, const YAML::Node& node, const std::string& path) {
+  check_keys(reader, node, path, {"name", "role", "source", "layer", "crs", "fields"});
+  gis::LayerSpec spec;
+  spec.name = reader.get<std::string>(node, "name", path + ".name", "");
+  if (spec.name.empty()) reader.fail(path + ".name", "every layer needs a name");
+  const auto role = reader.get<std::string>(node, "role", path + ".role", "");
+  if (!gis::parse_layer_role(role, spec.role)) {
+    reader.fail(path + ".role", "'" + role +
+                                    "' is not a role (jurisdiction, resource, sensor, "
+                                    "sensitive, basemap)");
+  }
+  const auto source = reader.get<std::string>(node, "source", path + ".source", "");
+  if (source.empty()) reader.fail(path + ".source", "every layer needs a source");
+  // OGR connection strings ("PG:dbname=...", "GPKG:file.gpkg:layer") start with a driver
+  // prefix and are passed through; anything else is a file name, resolved against the config.
+  const auto colon = source.find(':');
+  const bool connection =
+      colon != std::string::npos && colon >= 2 &&
+      std::all_of(source.begin(), source.begin() + static_cast<std::ptrdiff_t>(colon),
+                  [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+  spec.source = connection ? source : reader.resolve(source).string();
+  spec.layer = reader.get<std::string>(node, "layer", path + ".layer", "");
+  spec.crs = reader.get<std::string>(node, "crs", path + ".crs", "");
+  if (const YAML::Node fields = node["fields"]; fields && !fields.IsNull()) {
+    if (!fields.IsMap()) reader.fail(path + ".fields", "expected a mapping of field names");
+    for (const auto& entry : fields) {
+      spec.fields[entry.first.as<std::string>()] = entry.second.as<std::string>();
+    }
+  }
+  return spec;
+}
+
+TokenConfig read_token(const Reader& reader, const YAML::Node& node, const std::string& path) {
+  check_keys(reader, node, path, {"name", "role", "sha256", "districts"});
+  TokenConfig token;
+  token.name = reader.get<std::string>(node, "name", path + ".name", "");
+  if (token.name.empty()) reader.fail(path + ".name", "every token needs a name");
+  const auto role = reader.get<std::string>(node, "role", path + ".role", "");
+  if (!parse_role(role, token.role)) {
+    reader.fail(path + ".role",
+                "'" + role + "' is not a role (wall, duty_officer, subcentre, feed, admin)");
+  }
+  token.sha256 = reader.get<std::string>(node, "sha256", path + ".sha256", "");
+  if (!is_lower_hex(token.sha256, 64)) {
+    reader.fail(path + ".sha256",
+                "expected the token's SHA-256 as 64 lowercase hex digits "
+                "(quanyu token hash SECRET prints it)");
+  }
+  if (const YAML::Node districts = node["districts"]; districts && !districts.IsNull()) {
+    if (!districts.IsSequence()) reader.fail(path + ".districts", "expected a list of adcodes");
+    for (const auto& d : districts) {
+      const auto adcode = d.as<std::string>();
+      if (!is_adcode(adcode)) {
+        reader.fail(path + ".districts", "'" + adcode + "' is not a 6-digit GB/T 2260 adcode");
+      }
+      token.districts.push_back(adcode);
+    }
+  }
+  if (token.role == Role::subcentre && token.districts.empty()) {
+    reader.fail(path + ".districts", "a subcentre token must name its districts");
+  }
+  return token;
+}
+
+}  // namespace
+
+const char* to_string(Role role) {
+  switch (role) {
+    case Role::wall: return "wall";
+    case Role::duty_officer: return "duty_officer";
+    case Role::subcentre: return "subcentre";
+    case Role::feed: return "feed";
+    case Role::admin: return "admin";
+  }
+  return "unknown";
+}
+
+void parse_listen(const std::string& text, const std::string& what, std::string& host,
+                  std::uint16_t& port) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    throw ConfigError(what + ": '" + text + "' is not HOST:PORT");
+  }
+  host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string digits = text.substr(colon + 1);
+  if (!std::all_of(digits.begin(), digits.end(),
+                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }) ||
+      digits.size() > 5 || std::stoul(digits) > 65535) {
+    throw ConfigError(what + ": port '" + digits + "' is not a number from 0 to 65535");
+  }
+  port = static_cast<std::uint16_t>(std::stoul(digits));
+}
+
+std::string sha256_hex(std::string_view secret) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(secret.data(), secret.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  constexpr std::string_view kHex = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xF];
+  }
+  return hex;
+}
+
+Config load_config(const std::filesystem::path& file) {
+  Config config;
+  config.file = std::filesystem::absolute(file).lexically_normal();
+  const Reader reader(config.file);
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(config.file.string());
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(config.file.string() + ": cannot read the file");
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(config.file.string() + ": line " + std::to_string(e.mark.line + 1) +
+                      ": " + e.msg);
+  }
+  if (!root.IsMap()) reader.fail("(top level)", "expected a mapping");
+  check_keys(reader, root, "", {"server", "rules", "layers", "tokens"});
+
+  if (const YAML::Node server = root["server"]) {
+    check_keys(reader, server, "server",
+               {"listen", "threads", "data_dir", "web_root", "body_limit_bytes"});
+    const auto listen = reader.get<std::string>(server, "listen", "server.listen", "127.0.0.1:8080");
+    parse_listen(listen, config.file.string() + ": server.listen", config.listen_host,
+                 config.listen_port);
+    config.threads = reader.get<unsigned>(server, "threads", "server.threads", 0);
+    config.data_dir = reader.resolve(reader.get<std::string>(server, "data_dir", "server.data_dir", "data"));
+    config.web_root = reader.resolve(reader.get<std::string>(server, "web_root", "server.web_root", "www"));
+    config.body_limit_bytes = reader.get<std::size_t>(server, "body_limit_bytes",
+                                                      "server.body_limit_bytes", config.body_limit_bytes);
+  } else {
+    config.data_dir = reader.resolve("data");
+    config.web_root = reader.resolve("www");
+  }
+  if (config.threads == 0) config.threads = std::max(1U, std::thread::hardware_concurrency());
+
+  if (const YAML::Node rules = root["rules"]) {
+    check_keys(reader, rules, "rules", {"jurisdiction", "nearest"});
+    if (const YAML::Node j = rules["jurisdiction"]) {
+      check_keys(reader, j, "rules.jurisdiction", {"tolerance_m"});
+      config.gis.jurisdiction_tolerance_m =
+          reader.get<double>(j, "tolerance_m", "rules.jurisdiction.tolerance_m", 500.0);
+      if (!(config.gis.jurisdiction_tolerance_m >= 0 && config.gis.jurisdiction_tolerance_m <= 50'000)) {
+        reader.fail("rules.jurisdiction.tolerance_m", "must be between 0 and 50000 metres");
+      }
+    }
+    if (const YAML::Node n = rules["nearest"]) {
+      check_keys(reader, n, "rules.nearest", {"k", "radius_m"});
+      config.gis.nearest_k = reader.get<unsigned>(n, "k", "rules.nearest.k", 5);
+      config.gis.nearest_radius_m = reader.get<double>(n, "radius_m", "rules.nearest.radius_m", 50'000);
+      if (config.gis.nearest_k == 0 || config.gis.nearest_k > 100) {
+        reader.fail("rules.nearest.k", "must be between 1 and 100");
+      }
+      if (!(config.gis.nearest_radius_m > 0)) reader.fail("rules.nearest.radius_m", "must be positive");
+    }
+  }
+
+  const YAML::Node layers = root["layers"];
+  if (!layers || !layers.IsSequence() || layers.size() == 0) {
+    reader.fail("layers", "expected a list of layers, with exactly one of role jurisdiction");
+  }
+  std::set<std::string> names;
+  int jurisdictions = 0;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string path = "layers[" + std::to_string(i) + "]";
+    auto spec = read_layer(reader, layers[i], path);
+    if (!names.insert(spec.name).second) reader.fail(path + ".name", "'" + spec.name + "' is used twice");
+    if (spec.role == gis::LayerRole::jurisdiction) ++jurisdictions;
+    config.layers.push_back(std::move(spec));
+  }
+  if (jurisdictions != 1) {
+    reader.fail("layers", "exactly one layer must have role jurisdiction (found " +
+                              std::to_string(jurisdictions) + ")");
+  }
+
+  if (const YAML::Node tokens = root["tokens"]; tokens && !tokens.IsNull()) {
+    if (!tokens.IsSequence()) reader.fail("tokens", "expected a list of tokens");
+    std::set<std::string> token_names;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      const std::string path = "tokens[" + std::to_string(i) + "]";
+      auto token = read_token(reader, tokens[i], path);
+      if (!token_names.insert(token.name).second) {
+        reader.fail(path + ".name", "'" + token.name + "' is used twice");
+      }
+      config.tokens.push_back(std::move(token));
+    }
+  }
+  return config;
+}
+
+}  // namespace quanyu::server

@@ -1,0 +1,63 @@
+#pragma once
+/// The one YAML configuration file of a Quanyu deployment: where to listen, where data lives, the
+/// GIS layers and their roles, the GIS rules, and the access tokens. Relative paths in the file are
+/// resolved against the file's own directory, so a config and its layers travel together.
+
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gis/layers/layer_loader.hpp"
+
+namespace quanyu::server {
+
+/// A configuration that cannot be used. what() is one line: "<file>: <key>: <problem>".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class Role { wall, duty_officer, subcentre, feed, admin };
+const char* to_string(Role role);
+
+/// An access token. Only its SHA-256 is stored; the secret itself never enters the process
+/// except in a request, and is never logged.
+struct TokenConfig {
+  std::string name;                    ///< who holds it, for audit ("wall-main", "duty-1")
+  Role role = Role::wall;
+  std::string sha256;                  ///< lowercase hex SHA-256 of the secret
+  std::vector<std::string> districts;  ///< adcodes it may see; empty = the whole jurisdiction
+};
+
+struct GisRules {
+  double jurisdiction_tolerance_m = 500.0;  ///< slivers and just-outside points within this
+  unsigned nearest_k = 5;                   ///< nearest resources reported per position
+  double nearest_radius_m = 50'000.0;       ///< ... within this radius
+};
+
+struct Config {
+  std::filesystem::path file;  ///< where this configuration was read from
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  unsigned threads = 0;  ///< 0 = one per core
+  std::filesystem::path data_dir;
+  std::filesystem::path web_root;
+  std::size_t body_limit_bytes = 4 * 1024 * 1024;
+  GisRules gis;
+  std::vector<gis::LayerSpec> layers;
+  std::vector<TokenConfig> tokens;
+};
+
+/// Reads and validates the file; throws ConfigError naming the key at fault.
+Config load_config(const std::filesystem::path& file);
+
+/// Parses "HOST:PORT" (IPv6 as "[::1]:8080"); throws ConfigError naming `what`.
+void parse_listen(const std::string& text, const std::string& what, std::string& host,
+                  std::uint16_t& port);
+
+/// Lowercase hex SHA-256 of `secret` (for comparing presented tokens with the configured hashes).
+std::string sha256_hex(std::string_view secret);
+
+}  // namespace quanyu::server

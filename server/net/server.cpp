@@ -1,0 +1,226 @@
+#include "server/net/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "server/http/api.hpp"
+
+namespace quanyu::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr auto kIdleTimeout = std::chrono::seconds(30);
+constexpr auto kStopGrace = std::chrono::seconds(3);
+
+/// Logs a network error unless it is the normal end of a connection.
+void fail(const beast::error_code& ec, const char* what) {
+  if (ec == asio::error::operation_aborted || ec == bhttp::error::end_of_stream ||
+      ec == beast::error::timeout || ec == asio::error::eof ||
+      ec == asio::error::connection_reset) {
+    return;
+  }
+  spdlog::debug("{}: {}", what, ec.message());
+}
+
+/// Shared by the listener and every session: the routes, the limits and the stop flag.
+struct SharedState {
+  const http::Api& api;
+  std::size_t body_limit;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> sessions{0};
+};
+
+/// One HTTP/1.1 connection: read a request, answer it, repeat while keep-alive.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket&& socket, SharedState& state)
+      : stream_(std::move(socket)), state_(state) {
+    ++state_.sessions;
+  }
+  ~HttpSession() { --state_.sessions; }
+
+  void run() {
+    // Post to the connection's strand so that all of this session's handlers are serialised.
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&HttpSession::read, shared_from_this()));
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(state_.body_limit);
+    stream_.expires_after(kIdleTimeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec == bhttp::error::body_limit) {
+      respond(http::error_response(413, "payload_too_large",
+                                   "the body exceeds " + std::to_string(state_.body_limit) +
+                                       " bytes"),
+              parser_->get(), false);
+      return;
+    }
+    if (ec) return fail(ec, "read");
+    const auto started = std::chrono::steady_clock::now();
+    const auto& message = parser_->get();
+    http::Request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers[std::move(name)] = std::string(field.value());
+    }
+    request.body = message.body();
+    http::Response response = state_.api.handle(request);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    // One line per request: method, path (no query: it may carry search terms), status, size, time.
+    spdlog::info("http {} {} -> {} {}B {:.2f}ms", request.method, request.path(), response.status,
+                 response.body.size(), ms);
+    respond(std::move(response), message, message.keep_alive() && !state_.stopping);
+  }
+
+  void respond(http::Response&& response, const bhttp::request<bhttp::string_body>& request,
+               bool keep_alive) {
+    auto reply = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(response.status), request.version() == 0 ? 11 : request.version());
+    reply->set(bhttp::field::server, "quanyu");
+    reply->set(bhttp::field::content_type, response.content_type);
+    reply->set(bhttp::field::cache_control, "no-store");
+    for (const auto& [name, value] : response.headers) reply->set(name, value);
+    const bool head = request.method() == bhttp::verb::head;
+    reply->body() = std::move(response.body);
+    reply->keep_alive(keep_alive);
+    reply->prepare_payload();
+    if (head) reply->body().clear();
+    bhttp::async_write(stream_, *reply,
+                       [self = shared_from_this(), reply, keep_alive, head](beast::error_code ec, std::size_t) {
+                         self->on_write(ec, keep_alive);
+                       });
+  }
+
+  void on_write(beast::error_code ec, bool keep_alive) {
+    if (ec) return fail(ec, "write");
+    if (!keep_alive) {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      return;
+    }
+    read();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  SharedState& state_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(const Config& c, const gis::LayerSet& layers)
+      : config(c), api(c, layers), ioc(static_cast<int>(c.threads)), acceptor(ioc),
+        signals(ioc, SIGINT, SIGTERM), state{api, c.body_limit_bytes} {}
+
+  void accept() {
+    // Each connection gets its own strand: its handlers never run concurrently.
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec != asio::error::operation_aborted) spdlog::warn("accept: {}", ec.message());
+        if (!acceptor.is_open()) return;
+      } else {
+        std::make_shared<HttpSession>(std::move(socket), state)->run();
+      }
+      accept();
+    });
+  }
+
+  void begin_stop(const char* why) {
+    if (state.stopping.exchange(true)) return;
+    spdlog::info("stopping ({}): no new connections, finishing requests in flight", why);
+    beast::error_code ec;
+    acceptor.close(ec);
+    // Give open sessions a short grace period, then stop the loop regardless.
+    auto timer = std::make_shared<asio::steady_timer>(ioc, kStopGrace);
+    timer->async_wait([this, timer](beast::error_code) { ioc.stop(); });
+    poll_idle();
+  }
+
+  void poll_idle() {
+    auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(50));
+    timer->async_wait([this, timer](beast::error_code) {
+      if (state.sessions == 0) {
+        ioc.stop();
+      } else {
+        poll_idle();
+      }
+    });
+  }
+
+  const Config& config;
+  http::Api api;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  SharedState state;
+};
+
+Server::Server(const Config& config, const gis::LayerSet& layers)
+    : impl_(std::make_unique<Impl>(config, layers)) {}
+
+Server::~Server() = default;
+
+std::pair<std::string, std::uint16_t> Server::listen() {
+  auto& acceptor = impl_->acceptor;
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(impl_->config.listen_host, ec);
+  if (ec) {
+    throw std::runtime_error("listen: '" + impl_->config.listen_host + "' is not an IP address");
+  }
+  const tcp::endpoint endpoint(address, impl_->config.listen_port);
+  const std::string where = impl_->config.listen_host + ":" + std::to_string(endpoint.port());
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("listen on " + where + ": " + ec.message());
+  const auto bound = acceptor.local_endpoint();
+  return {bound.address().to_string(), bound.port()};
+}
+
+void Server::run() {
+  impl_->signals.async_wait([this](const beast::error_code& ec, int signal) {
+    if (!ec) impl_->begin_stop(signal == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  impl_->accept();
+  std::vector<std::thread> threads;
+  threads.reserve(impl_->config.threads - 1);
+  for (unsigned i = 1; i < impl_->config.threads; ++i) {
+    threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  impl_->ioc.run();
+  for (auto& thread : threads) thread.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->ioc, [this] { impl_->begin_stop("stop requested"); });
+}
+
+}  // namespace quanyu::server
