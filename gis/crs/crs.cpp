@@ -152,8 +152,8 @@ class TransformerCache {
     const PjHandle raw(
         proj_create_crs_to_crs_from_pj(ctx, source_crs.get(), target_crs.get(), nullptr, nullptr));
     if (!raw) return unavailable(source, last_error());
-    // EPSG:4326 is lat/lon and the CGCS2000 Gauss-Kruger CRSs are northing/easting by definition;
-    // normalising makes both ends x-first, which is what our callers pass and expect.
+    // By EPSG definition geographic CRSs are lat/lon and the CGCS2000 Gauss-Kruger CRSs
+    // northing/easting; normalising makes both ends x-first, which is what our callers use.
     transformer.op.reset(proj_normalize_for_visualization(ctx, raw.get()));
     if (!transformer.op) return unavailable(source, last_error());
 
@@ -225,24 +225,26 @@ std::optional<Error> check_input(const Crs& crs, double x, double y,
   return Error{"coordinate_out_of_bounds", std::move(message)};
 }
 
-/// Checks a position PROJ produced for `crs`: it must be finite, and for projected CRSs inside
-/// the widened area of use (the projected input box is a rectangle around a curved area, so its
-/// corners reach further than the CRS is meant for).
-std::optional<Error> check_output(const Crs& crs, const Transformer& transformer, LonLat p,
-                                  const std::string& input, int proj_error) {
+/// True when a position PROJ produced for `crs` is usable: finite, and for projected CRSs inside
+/// the widened area of use (the input box is a rectangle around a curved area, so its corners
+/// reach further than the CRS is meant for).
+bool output_ok(const Crs& crs, const BBox& widened_area, LonLat p) {
+  return is_finite(p) && (crs.geographic() || widened_area.contains(p));
+}
+
+/// The error for a position that failed output_ok; `input` describes where it came from.
+Error output_error(const Crs& crs, const BBox& widened_area, LonLat p, const std::string& input,
+                   int proj_error) {
   if (!is_finite(p)) {
     const bool outside = proj_error == PROJ_ERR_COORD_TRANSFM_OUTSIDE_PROJECTION_DOMAIN;
     return Error{outside ? "coordinate_out_of_bounds" : "invalid_coordinate",
                  input + " cannot be transformed to EPSG:4326: " +
                      TransformerCache::this_thread().error_text(proj_error)};
   }
-  if (crs.geographic()) return std::nullopt;
-  const BBox area = widened(transformer.area);
-  if (area.contains(p)) return std::nullopt;
   return Error{"coordinate_out_of_bounds",
                input + " maps to (lon=" + exact(p.lon) + ", lat=" + exact(p.lat) +
                    "), outside the area of use of " + crs.name() + " widened by " +
-                   rounded(kAreaMarginDeg) + " degrees (" + describe_box(area, true) + ")"};
+                   rounded(kAreaMarginDeg) + " degrees (" + describe_box(widened_area, true) + ")"};
 }
 
 std::string upper_trimmed(std::string_view text) {
@@ -311,11 +313,10 @@ Result<LonLat> to_lonlat(const Crs& crs, double x, double y) {
   proj_errno_reset(t.op.get());
   const PJ_COORD out = proj_trans(t.op.get(), PJ_FWD, proj_coord(x, y, 0.0, 0.0));
   const LonLat p{out.v[0], out.v[1]};
-  if (auto error = check_output(crs, t, p, describe_input(crs, x, y, std::nullopt),
-                                proj_errno(t.op.get()))) {
-    return *std::move(error);
-  }
-  return p;
+  const BBox area = widened(t.area);
+  if (output_ok(crs, area, p)) return p;
+  return output_error(crs, area, p, describe_input(crs, x, y, std::nullopt),
+                      proj_errno(t.op.get()));
 }
 
 Result<std::pair<double, double>> from_lonlat(const Crs& crs, LonLat p) {
@@ -375,8 +376,9 @@ std::optional<Error> to_lonlat_in_place(const Crs& crs, std::span<LonLat> points
   const int proj_error = proj_errno(t.op.get());
   const BBox area = widened(t.area);
   for (size_t i = 0; i < points.size(); ++i) {
-    if (is_finite(points[i]) && (crs.geographic() || area.contains(points[i]))) continue;
-    return check_output(crs, t, points[i], crs.name() + " point " + std::to_string(i), proj_error);
+    if (output_ok(crs, area, points[i])) continue;
+    return output_error(crs, area, points[i], crs.name() + " point " + std::to_string(i),
+                        proj_error);
   }
   return std::nullopt;
 }

@@ -49,9 +49,12 @@ MetresPerDegree metres_per_degree(double lat_deg) {
 /// each edge crosses a line at most once and shared vertices are never counted twice.
 bool straddles_column(double ax, double bx, double x) { return (ax < x) != (bx < x); }
 
-/// Where an edge that straddles x crosses it, clamped to the edge's own latitude range so that
-/// rounding can never move a crossing outside the rows the edge spans.
+/// Where an edge that straddles x crosses it: exactly the vertex's latitude when a vertex lies
+/// on the line, else interpolated and clamped to the edge's latitude range so that rounding can
+/// never move a crossing outside the rows the edge spans.
 double crossing_lat(const RawEdge& e, double x) {
+  if (e.ax == x) return e.ay;
+  if (e.bx == x) return e.by;
   const double t = (x - e.ax) / (e.bx - e.ax);
   const double y = e.ay + t * (e.by - e.ay);
   return std::clamp(y, std::min(e.ay, e.by), std::max(e.ay, e.by));
@@ -73,20 +76,11 @@ std::size_t interval_of(const std::vector<double>& lines, double origin, double 
   return i;
 }
 
-/// Shoelace area relative to the first vertex (keeps precision for small rings far from 0,0).
-double twice_area(const Ring& ring) {
-  double twice = 0.0;
-  const LonLat o = ring.front();
-  for (std::size_t i = 1; i + 1 < ring.size(); ++i) {
-    twice += (ring[i].lon - o.lon) * (ring[i + 1].lat - o.lat) -
-             (ring[i + 1].lon - o.lon) * (ring[i].lat - o.lat);
-  }
-  return twice;
-}
-
 /// Beyond this no value is a longitude or latitude; such rings would only stretch the grid.
 constexpr double kMaxAbsDegrees = 1e6;
 
+/// A ring bounds some area unless all its vertices lie on one line. (Its signed area is no test:
+/// a bow tie's halves cancel, yet even-odd gives it two triangles.)
 bool usable(const Ring& ring) {
   if (ring.size() < 3) return false;
   for (const LonLat& p : ring) {
@@ -94,9 +88,16 @@ bool usable(const Ring& ring) {
       return false;
     }
   }
-  // Zero area (collinear or repeated points) bounds nothing; its edges would only add "borders"
-  // that no district has.
-  return twice_area(ring) != 0.0;
+  const LonLat o = ring.front();
+  std::size_t i = 1;
+  while (i < ring.size() && ring[i] == o) ++i;
+  if (i == ring.size()) return false;
+  const double dx = ring[i].lon - o.lon;
+  const double dy = ring[i].lat - o.lat;
+  for (++i; i < ring.size(); ++i) {
+    if (dx * (ring[i].lat - o.lat) - dy * (ring[i].lon - o.lon) != 0.0) return true;
+  }
+  return false;
 }
 
 /// Squared distance in metres from the origin of a local plane to the segment u-v in it. An
@@ -315,12 +316,20 @@ void JurisdictionIndex::build(const JurisdictionIndexOptions& options) {
       if (!straddles_column(edge.ax, edge.bx, x)) continue;
       const double y = crossing_lat(edge, x);
       const std::size_t r = row_of(y);
+      // A query counts this crossing when it lies below the query's latitude, and also when it
+      // is exactly level with it on an edge of non-negative slope: both legs of the path are
+      // then judged as for the point nudged up by ε and the line nudged left by δ >> ε, which is
+      // what the horizontal leg's half-open rule and ordinary ray casting amount to. Storing the
+      // next lower double turns "<=" into the "<" the query tests.
+      const double dy = edge.by - edge.ay;
+      const bool non_negative_slope = dy == 0.0 || ((dy > 0.0) == (edge.bx > edge.ax));
+      const double right_y = non_negative_slope ? std::nextafter(y, -kInfinity) : y;
       crossings.push_back({static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(r),
                            edge.polygon});
       // The cell the crossing falls in must hold the edge with this exact latitude, so that the
       // query counts precisely the crossings the corner parity left out.
       cell_edges.push_back(
-          {static_cast<std::uint32_t>(r * columns_ + k - 1), rank, edge.polygon, e, y});
+          {static_cast<std::uint32_t>(r * columns_ + k - 1), rank, edge.polygon, e, right_y});
     }
   }
   stats_.crossings = crossings.size();
@@ -439,10 +448,11 @@ std::uint32_t JurisdictionIndex::inside_rank(LonLat point, std::size_t column,
     for (; edge != edges_end; ++edge) {
       if (edge->right_y < y) parity ^= 1u;
       // Half-open rule for the horizontal leg: an endpoint exactly at y counts as below it.
+      // A crossing exactly on the right line belongs to the vertical leg (see the build).
       if ((edge->ay > y) != (edge->by > y)) {
         const double crossing_x =
             edge->ax + (y - edge->ay) * (edge->bx - edge->ax) / (edge->by - edge->ay);
-        if (crossing_x > x && crossing_x <= right) parity ^= 1u;
+        if (crossing_x > x && crossing_x < right) parity ^= 1u;
       }
     }
     if (parity != 0) return candidate->rank;

@@ -8,6 +8,7 @@
 
 #include "gis/crs/crs.hpp"
 #include "gis/geojson/geojson_writer.hpp"
+#include "server/http/static_files.hpp"
 #include "quanyu/v1/layer.pb.h"
 
 namespace quanyu::server::http {
@@ -94,6 +95,11 @@ Response Api::handle(const Request& request) const {
   }
   constexpr std::string_view kApi = "/api/v1/";
   if (path.rfind(kApi, 0) != 0) {
+    if (request.method != "GET" && request.method != "HEAD") {
+      return error_response(405, "method_not_allowed", "use GET");
+    }
+    if (auto file = serve_static(config_.web_root, path)) return std::move(*file);
+    if (path == "/") return service_index();
     return error_response(404, "not_found", "no such path: " + std::string(path));
   }
   const TokenConfig* token = authenticate(request);
@@ -114,6 +120,21 @@ Response Api::handle(const Request& request) const {
   if (rest.rfind("layers/", 0) == 0) return get_layer(rest.substr(7), request);
   if (rest == "locate") return locate(request);
   return error_response(404, "not_found", "no such path: " + std::string(path));
+}
+
+Response Api::service_index() const {
+  // Until the web client is built (frontend/dist), "/" tells a person where to go next.
+  Response response;
+  response.body =
+      R"({"service":"quanyu","description":"全域 real-time emergency command backend",)"
+      R"("webClient":)";
+  gis::append_json_string(response.body,
+                          "not built: no index.html in " + config_.web_root.string());
+  response.body +=
+      R"(,"endpoints":["GET /healthz","GET /api/v1/layers","GET /api/v1/layers/{name})"
+      R"(?bbox=minLon,minLat,maxLon,maxLat&{property}={value}","GET /api/v1/locate?lon=&lat=)"
+      R"([&crs=]"],"auth":"Authorization: Bearer <token>"})";
+  return response;
 }
 
 Response Api::healthz() const {

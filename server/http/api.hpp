@@ -21,6 +21,7 @@ class Api {
   const TokenConfig* authenticate(const Request& request) const;
 
   Response healthz() const;
+  Response service_index() const;
   Response list_layers() const;
   Response get_layer(std::string_view name, const Request& request) const;
   Response locate(const Request& request) const;

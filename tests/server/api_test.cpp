@@ -1,5 +1,6 @@
 // The HTTP API v1 routes, in-process, over the shipped configuration and layers.
 #include "server/http/api.hpp"
+#include "server/http/static_files.hpp"
 
 #include <google/protobuf/util/json_util.h>
 
@@ -163,6 +164,47 @@ TEST_F(ApiTest, LocateErrorsNameTheParameter) {
   EXPECT_THAT(get("/api/v1/locate?lon=106&lat=29&k=0").body, testing::HasSubstr("invalid_k"));
   EXPECT_THAT(get("/api/v1/locate?lon=106&lat=29&zoom=3").body,
               testing::HasSubstr("unknown parameter 'zoom'"));
+}
+
+}  // namespace
+}  // namespace quanyu::server::http
+
+namespace quanyu::server::http {
+namespace {
+
+TEST(StaticFiles, ServesTheWebClientAndNothingOutsideIt) {
+  test::TempDir root;
+  std::filesystem::create_directories(root / "assets");
+  test::write_file(root / "index.html", "<!doctype html><title>全域</title>");
+  test::write_file(root / "assets" / "app.js", "console.log(1)");
+  test::write_file(root.path().parent_path() / "quanyu-secret.txt", "secret");
+
+  const auto index = serve_static(root.path(), "/");
+  ASSERT_TRUE(index.has_value());
+  EXPECT_EQ(index->content_type, "text/html; charset=utf-8");
+  EXPECT_THAT(index->body, testing::HasSubstr("全域"));
+  const auto script = serve_static(root.path(), "/assets/app.js");
+  ASSERT_TRUE(script.has_value());
+  EXPECT_EQ(script->content_type, "text/javascript; charset=utf-8");
+  EXPECT_FALSE(serve_static(root.path(), "/missing.js").has_value());
+  EXPECT_FALSE(serve_static(root.path(), "/../quanyu-secret.txt").has_value());
+  EXPECT_FALSE(serve_static(root.path(), "/%2e%2e/quanyu-secret.txt").has_value());
+  EXPECT_FALSE(serve_static(root.path(), "/assets/../../quanyu-secret.txt").has_value());
+  std::filesystem::remove(root.path().parent_path() / "quanyu-secret.txt");
+}
+
+TEST(StaticFiles, RootDescribesTheServiceUntilTheClientIsBuilt) {
+  Config config = load_config(test::config_dir() + "/quanyu.yaml");
+  config.web_root = "/nonexistent/dist";
+  const auto layers = gis::LayerSet::load(config.layers, {config.gis.jurisdiction_tolerance_m});
+  Request request;
+  request.method = "GET";
+  request.target = "/";
+  const auto response = Api(config, *layers).handle(request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_THAT(response.body, testing::HasSubstr("not built: no index.html in /nonexistent/dist"));
+  request.target = "/nothing.html";
+  EXPECT_EQ(Api(config, *layers).handle(request).status, 404);
 }
 
 }  // namespace
