@@ -129,8 +129,8 @@ void BM_Nearest5Among1000(benchmark::State& state) {
     benchmark::DoNotOptimize(result.data());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
-  state.counters["found"] =
-      static_cast<double>(found) / static_cast<double>(std::max<std::int64_t>(1, state.iterations()));
+  state.counters["found"] = static_cast<double>(found) /
+                            static_cast<double>(std::max<std::int64_t>(1, state.iterations()));
 }
 BENCHMARK(BM_Nearest5Among1000)->Arg(50)->Arg(0);
 

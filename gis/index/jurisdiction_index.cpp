@@ -230,7 +230,7 @@ void JurisdictionIndex::build(const JurisdictionIndexOptions& options) {
 
   // Grid: cells a whole number of quanta wide, origin half a quantum below the lattice.
   const double max_abs = std::max({std::abs(extent_.min_lon), std::abs(extent_.max_lon),
-                                    std::abs(extent_.min_lat), std::abs(extent_.max_lat), 1.0});
+                                   std::abs(extent_.min_lat), std::abs(extent_.max_lat), 1.0});
   double size = std::max(1.0, std::round(options.cell_size_deg / kQuantum)) * kQuantum;
   // Cells narrower than the coordinates can resolve would collapse grid lines onto each other.
   size = std::max(size, std::ceil(std::ldexp(max_abs, -32) / kQuantum) * kQuantum);
@@ -304,8 +304,8 @@ void JurisdictionIndex::build(const JurisdictionIndexOptions& options) {
       const std::size_t first_row = row_of(low - margin);
       const std::size_t last_row = row_of(high + margin);
       for (std::size_t r = first_row; r <= last_row; ++r) {
-        cell_edges.push_back({static_cast<std::uint32_t>(r * columns_ + c), rank, edge.polygon, e,
-                              kInfinity});
+        cell_edges.push_back(
+            {static_cast<std::uint32_t>(r * columns_ + c), rank, edge.polygon, e, kInfinity});
       }
     }
     // Crossings of the column lines (each cell's right line is line column + 1).
@@ -324,8 +324,8 @@ void JurisdictionIndex::build(const JurisdictionIndexOptions& options) {
       const double dy = edge.by - edge.ay;
       const bool non_negative_slope = dy == 0.0 || ((dy > 0.0) == (edge.bx > edge.ax));
       const double right_y = non_negative_slope ? std::nextafter(y, -kInfinity) : y;
-      crossings.push_back({static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(r),
-                           edge.polygon});
+      crossings.push_back(
+          {static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(r), edge.polygon});
       // The cell the crossing falls in must hold the edge with this exact latitude, so that the
       // query counts precisely the crossings the corner parity left out.
       cell_edges.push_back(
@@ -474,8 +474,8 @@ JurisdictionMatch JurisdictionIndex::nearest(LonLat point) const {
   const double east = point.lon + half_lon;
   const double south = point.lat - half_lat;
   const double north = point.lat + half_lat;
-  if (east < column_lines_.front() || west >= column_lines_.back() ||
-      north < row_lines_.front() || south >= row_lines_.back()) {
+  if (east < column_lines_.front() || west >= column_lines_.back() || north < row_lines_.front() ||
+      south >= row_lines_.back()) {
     return {};
   }
   const std::size_t first_column = interval_of(column_lines_, origin_lon_, cell_size_, west);
@@ -497,9 +497,9 @@ JurisdictionMatch JurisdictionIndex::nearest(LonLat point) const {
         const Edge* edge = edges_.data() + candidate->first_edge;
         const Edge* const edges_end = edge + candidate->edge_count;
         for (; edge != edges_end; ++edge) {
-          const double distance2 = segment_distance2(
-              (edge->ax - point.lon) * kx, (edge->ay - point.lat) * ky,
-              (edge->bx - point.lon) * kx, (edge->by - point.lat) * ky);
+          const double distance2 =
+              segment_distance2((edge->ax - point.lon) * kx, (edge->ay - point.lat) * ky,
+                                (edge->bx - point.lon) * kx, (edge->by - point.lat) * ky);
           if (distance2 < best_distance2 ||
               (distance2 == best_distance2 && candidate->rank < best_rank)) {
             best_distance2 = distance2;

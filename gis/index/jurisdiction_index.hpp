@@ -79,10 +79,10 @@ struct JurisdictionIndexOptions {
 /// What the build produced, for the start-up log line.
 struct JurisdictionIndexStats {
   std::size_t districts = 0;
-  std::size_t polygons = 0;        ///< polygons with a usable exterior ring
-  std::size_t rings = 0;           ///< rings indexed (exteriors and holes)
-  std::size_t skipped_rings = 0;   ///< rings without area, or with non-finite or absurd coordinates
-  std::size_t edges = 0;           ///< border segments indexed
+  std::size_t polygons = 0;       ///< polygons with a usable exterior ring
+  std::size_t rings = 0;          ///< rings indexed (exteriors and holes)
+  std::size_t skipped_rings = 0;  ///< rings without area, or with non-finite or absurd coordinates
+  std::size_t edges = 0;          ///< border segments indexed
   std::size_t columns = 0;
   std::size_t rows = 0;
   std::size_t cells = 0;
@@ -137,7 +137,8 @@ class JurisdictionIndex {
   bool cell_of(LonLat point, std::size_t& column, std::size_t& row) const;
   std::uint32_t inside_rank(LonLat point, std::size_t column, std::size_t row) const;
   JurisdictionMatch nearest(LonLat point) const;
-  JurisdictionMatch match(JurisdictionMatch::Kind kind, std::uint32_t rank, double distance_m) const;
+  JurisdictionMatch match(JurisdictionMatch::Kind kind, std::uint32_t rank,
+                          double distance_m) const;
 
   std::vector<District> districts_;
   double tolerance_m_ = 0.0;

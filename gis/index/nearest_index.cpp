@@ -44,8 +44,7 @@ double arc_from_chord(double chord_m, LonLat a, LonLat b) {
   if (chord_m > kClosedFormMaxChordM) return geodesic_distance_m(a, b);
   const double sin_phi = std::sin((a.lat + b.lat) * 0.5 * kDegToRad);
   // Gaussian mean radius sqrt(M N) = a sqrt(1 - e²) / (1 - e² sin² phi).
-  const double radius =
-      kWgs84A * std::sqrt(1.0 - kWgs84E2) / (1.0 - kWgs84E2 * sin_phi * sin_phi);
+  const double radius = kWgs84A * std::sqrt(1.0 - kWgs84E2) / (1.0 - kWgs84E2 * sin_phi * sin_phi);
   return 2.0 * radius * std::asin(std::min(1.0, chord_m / (2.0 * radius)));
 }
 
@@ -65,9 +64,8 @@ NearestIndex::NearestIndex(std::vector<Site> sites) : sites_(std::move(sites)) {
   if (sites_.size() >= 0x80000000u) throw std::length_error("NearestIndex: too many sites");
   std::vector<std::uint32_t> by_id(sites_.size());
   std::iota(by_id.begin(), by_id.end(), 0u);
-  std::stable_sort(by_id.begin(), by_id.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return sites_[a].id < sites_[b].id;
-  });
+  std::stable_sort(by_id.begin(), by_id.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return sites_[a].id < sites_[b].id; });
   std::vector<std::uint32_t> order(sites_.size());
   for (std::uint32_t i = 0; i < by_id.size(); ++i) order[by_id[i]] = i;
 
@@ -155,10 +153,15 @@ std::vector<Neighbour> NearestIndex::nearest(LonLat point, std::size_t k, double
   if (k == 0 || !(radius_m >= 0.0) || !indexable(point) || points_.empty()) return result;
 
   const Ecef e = to_ecef(point);
-  Query query{e.x, e.y, e.z, std::min(k, points_.size()),
+  Query query{e.x,
+              e.y,
+              e.z,
+              std::min(k, points_.size()),
               // A chord is never longer than the surface distance, so this keeps every site
               // within the radius; the exact test follows on the winners.
-              radius_m * radius_m, filter ? &filter : nullptr, {}};
+              radius_m * radius_m,
+              filter ? &filter : nullptr,
+              {}};
   query.heap.reserve(query.k);
   search(0, query);
 

@@ -71,11 +71,11 @@ class NearestIndex {
     std::uint32_t order;  ///< position in (id, input position) order: the tie-breaker
   };
   struct Node {
-    double split;          ///< internal nodes: points of `left` are <= split, of `right` >= split
-    std::uint32_t axis;    ///< 0, 1, 2 = x, y, z; kLeaf for a leaf
-    std::uint32_t first;   ///< leaves: points_[first, last)
+    double split;         ///< internal nodes: points of `left` are <= split, of `right` >= split
+    std::uint32_t axis;   ///< 0, 1, 2 = x, y, z; kLeaf for a leaf
+    std::uint32_t first;  ///< leaves: points_[first, last)
     std::uint32_t last;
-    std::uint32_t left;    ///< internal nodes: children in nodes_
+    std::uint32_t left;  ///< internal nodes: children in nodes_
     std::uint32_t right;
   };
   struct Best {

@@ -169,8 +169,8 @@ struct Tally {
 };
 
 /// Checks locate() against brute force for `count` random points in `box`.
-Tally expect_agreement(const JurisdictionIndex& index, BBox box, std::size_t count,
-                       unsigned seed, bool with_nearest) {
+Tally expect_agreement(const JurisdictionIndex& index, BBox box, std::size_t count, unsigned seed,
+                       bool with_nearest) {
   const auto& districts = index.districts();
   const auto boxes = boxes_of(districts);
   std::mt19937_64 rng(seed);
