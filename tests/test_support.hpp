@@ -114,7 +114,8 @@ inline HttpReply http_request(int port, const std::string& method, const std::st
   std::string raw;
   char buffer[65536];
   ssize_t n = 0;
-  while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) raw.append(buffer, static_cast<std::size_t>(n));
+  while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0)
+    raw.append(buffer, static_cast<std::size_t>(n));
   ::close(fd);
   const auto header_end = raw.find("\r\n\r\n");
   if (raw.rfind("HTTP/1.1 ", 0) != 0 || header_end == std::string::npos) return reply;

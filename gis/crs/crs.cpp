@@ -78,7 +78,7 @@ std::string exact(double value) {
   char buffer[64];
   auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
   if (result.ec != std::errc{}) result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
+  return {buffer, result.ptr};
 }
 
 /// Ten significant digits: enough for bounds in a message, without noise.
@@ -86,7 +86,7 @@ std::string rounded(double value) {
   char buffer[32];
   const auto result =
       std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general, 10);
-  return std::string(buffer, result.ptr);
+  return {buffer, result.ptr};
 }
 
 std::string describe_box(const BBox& box, bool geographic) {

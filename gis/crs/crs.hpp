@@ -52,8 +52,8 @@ class Crs {
   /// which the offset applies for GCJ-02 (see gcj02_applies), the whole world for EPSG:4326.
   BBox area_of_use() const { return area_; }
   /// Box (in this CRS's own x/y) of the inputs to_lonlat accepts before transforming: lon/lat
-  /// -180..180 / -90..90 for geographic CRSs; for projected ones the area of use, widened by a
-  /// margin (see crs.cpp), projected into the CRS.
+  /// -180..180 / -90..90 for geographic CRSs; for projected ones the area of use, widened by 1.5
+  /// degrees (crs.cpp says why), projected into the CRS.
   BBox input_bounds() const { return input_bounds_; }
 
   friend bool operator==(const Crs& a, const Crs& b) { return a.name_ == b.name_; }

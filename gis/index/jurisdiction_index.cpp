@@ -298,8 +298,11 @@ void JurisdictionIndex::build(const JurisdictionIndexOptions& options) {
         const double slope = (edge.by - edge.ay) / (edge.bx - edge.ax);
         const double y_left = std::clamp(edge.ay + (left - edge.ax) * slope, min_y, max_y);
         const double y_right = std::clamp(edge.ay + (right - edge.ax) * slope, min_y, max_y);
-        low = std::min(y_left, y_right);
-        high = std::max(y_left, y_right);
+        // A near-vertical edge can overflow the slope; then its whole latitude range will do.
+        if (std::isfinite(y_left) && std::isfinite(y_right)) {
+          low = std::min(y_left, y_right);
+          high = std::max(y_left, y_right);
+        }
       }
       const std::size_t first_row = row_of(low - margin);
       const std::size_t last_row = row_of(high + margin);

@@ -45,8 +45,8 @@ struct LayerStats {
 struct Layer {
   std::string name;
   LayerRole role = LayerRole::basemap;
-  std::string source;       ///< the OGR data source as configured (path or PG:... string)
-  std::string source_crs;   ///< the CRS the source was in, e.g. "EPSG:4490", "GCJ-02"
+  std::string source;      ///< the OGR data source as configured (path or PG:... string)
+  std::string source_crs;  ///< the CRS the source was in, e.g. "EPSG:4490", "GCJ-02"
   /// Logical field -> source field name, as configured (see LayerSpec).
   std::map<std::string, std::string> fields;
   std::vector<Feature> features;

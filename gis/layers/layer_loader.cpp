@@ -70,8 +70,8 @@ std::string describe(const LayerSpec& spec, const Feature& feature, GIntBig fid)
   std::string text = "feature " + std::to_string(fid);
   if (!feature.id.empty()) text += " (id " + feature.id;
   const auto name_field = spec.fields.find("name");
-  const auto name = feature.properties.find(name_field == spec.fields.end() ? "name"
-                                                                           : name_field->second);
+  const auto name =
+      feature.properties.find(name_field == spec.fields.end() ? "name" : name_field->second);
   if (name != feature.properties.end()) {
     text += (feature.id.empty() ? " (" : ", ") + to_text(name->second) + ")";
   } else if (!feature.id.empty()) {
@@ -160,7 +160,8 @@ void collect_lines(const OGRGeometry& geometry, MultiLineString& out) {
   if (flat == wkbLineString) {
     const OGRLineString* line = geometry.toLineString();
     LineString converted;
-    for (int i = 0; i < line->getNumPoints(); ++i) converted.push_back({line->getX(i), line->getY(i)});
+    for (int i = 0; i < line->getNumPoints(); ++i)
+      converted.push_back({line->getX(i), line->getY(i)});
     if (converted.size() >= 2) out.push_back(std::move(converted));
   } else if (flat == wkbMultiLineString || flat == wkbGeometryCollection) {
     for (const OGRGeometry* part : *geometry.toGeometryCollection()) collect_lines(*part, out);
@@ -222,8 +223,8 @@ OGRLayer* open_layer(const LayerSpec& spec, GDALDataset& dataset) {
     for (OGRLayer* candidate : dataset.GetLayers()) {
       names += (names.empty() ? "" : ", ") + std::string(candidate->GetName());
     }
-    throw LayerError(where(spec) + ": source layer '" + spec.layer + "' not found (it has: " +
-                     names + ")");
+    throw LayerError(where(spec) + ": source layer '" + spec.layer +
+                     "' not found (it has: " + names + ")");
   }
   return layer;
 }
@@ -266,11 +267,16 @@ const std::vector<std::string>& required_fields(LayerRole role) {
   static const std::vector<std::string> kSensitive{"id", "name", "kind"};
   static const std::vector<std::string> kNone{};
   switch (role) {
-    case LayerRole::jurisdiction: return kJurisdiction;
-    case LayerRole::resource: return kResource;
-    case LayerRole::sensor: return kSensor;
-    case LayerRole::sensitive: return kSensitive;
-    case LayerRole::basemap: return kNone;
+    case LayerRole::jurisdiction:
+      return kJurisdiction;
+    case LayerRole::resource:
+      return kResource;
+    case LayerRole::sensor:
+      return kSensor;
+    case LayerRole::sensitive:
+      return kSensitive;
+    case LayerRole::basemap:
+      return kNone;
   }
   return kNone;
 }
@@ -281,15 +287,19 @@ const std::vector<std::string>& optional_fields(LayerRole role) {
   static const std::vector<std::string> kSensitive{"riskClass"};
   static const std::vector<std::string> kNone{};
   switch (role) {
-    case LayerRole::sensor: return kSensor;
-    case LayerRole::sensitive: return kSensitive;
-    default: return kNone;
+    case LayerRole::sensor:
+      return kSensor;
+    case LayerRole::sensitive:
+      return kSensitive;
+    default:
+      return kNone;
   }
 }
 
 Layer load_layer(const LayerSpec& spec) {
   register_gdal_once();
-  GDALDatasetUniquePtr dataset(GDALDataset::Open(spec.source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  GDALDatasetUniquePtr dataset(
+      GDALDataset::Open(spec.source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
   if (!dataset) {
     throw LayerError(where(spec) + ": cannot open the source: " + last_gdal_error());
   }
@@ -380,8 +390,8 @@ Layer load_layer(const LayerSpec& spec) {
       MultiPolygon parts;
       if (repaired) collect_polygons(*repaired, parts);
       if (parts.empty()) {
-        spdlog::warn("{}: {} has an invalid geometry that cannot be repaired: skipped",
-                     where(spec), label);
+        spdlog::warn("{}: {} has an invalid geometry that cannot be repaired: skipped", where(spec),
+                     label);
         ++layer.stats.skipped;
         continue;
       }
@@ -393,8 +403,8 @@ Layer load_layer(const LayerSpec& spec) {
     if (gcj02) {
       apply_gcj02_inverse(*geometry);
     } else if (to_wgs84 && geometry->transform(to_wgs84.get()) != OGRERR_NONE) {
-      spdlog::warn("{}: {} cannot be transformed from {} to EPSG:4326: skipped", where(spec),
-                   label, layer.source_crs);
+      spdlog::warn("{}: {} cannot be transformed from {} to EPSG:4326: skipped", where(spec), label,
+                   layer.source_crs);
       ++layer.stats.skipped;
       continue;
     }

@@ -17,9 +17,10 @@ namespace quanyu::gis {
 struct LayerSpec {
   std::string name;
   LayerRole role = LayerRole::basemap;
-  std::string source;      ///< file path or OGR connection string (PG:...)
-  std::string layer;       ///< OGR layer inside the source; empty = the first one
-  std::string crs;         ///< overrides the source's CRS (e.g. "EPSG:4490", "GCJ-02"); empty = as declared
+  std::string source;  ///< file path or OGR connection string (PG:...)
+  std::string layer;   ///< OGR layer inside the source; empty = the first one
+  std::string
+      crs;  ///< overrides the source's CRS (e.g. "EPSG:4490", "GCJ-02"); empty = as declared
   /// Logical field -> source field. Logical fields a role requires that are not mapped here are
   /// looked up under their own name.
   std::map<std::string, std::string> fields;

@@ -59,11 +59,13 @@ std::unique_ptr<const LayerSet> LayerSet::load(const std::vector<LayerSpec>& spe
   }
   JurisdictionIndexOptions jurisdiction_options;
   jurisdiction_options.tolerance_m = options.jurisdiction_tolerance_m;
-  set->jurisdiction_ = std::make_unique<JurisdictionIndex>(std::move(districts), jurisdiction_options);
+  set->jurisdiction_ =
+      std::make_unique<JurisdictionIndex>(std::move(districts), jurisdiction_options);
   const auto& stats = set->jurisdiction_->stats();
-  spdlog::info("jurisdiction index built: {} districts, {} edges, {}x{} cells ({} on borders) ({:.1f} ms)",
-               stats.districts, stats.edges, stats.columns, stats.rows, stats.boundary_cells,
-               ms_since(start));
+  spdlog::info(
+      "jurisdiction index built: {} districts, {} edges, {}x{} cells ({} on borders) ({:.1f} ms)",
+      stats.districts, stats.edges, stats.columns, stats.rows, stats.boundary_cells,
+      ms_since(start));
 
   start = std::chrono::steady_clock::now();
   set->resources_ = std::make_unique<NearestIndex>(sites_of(set->layers_, LayerRole::resource));
@@ -71,10 +73,11 @@ std::unique_ptr<const LayerSet> LayerSet::load(const std::vector<LayerSpec>& spe
   for (const auto& layer : set->layers_) {
     if (layer.role != LayerRole::sensor) continue;
     for (const auto& feature : layer.features) {
-      const auto [it, inserted] = set->sensors_.try_emplace(feature.id, SensorRef{&layer, &feature});
+      const auto [it, inserted] =
+          set->sensors_.try_emplace(feature.id, SensorRef{&layer, &feature});
       if (!inserted) {
-        spdlog::warn("sensor id '{}' appears in layers {} and {}: the first one is used", feature.id,
-                     it->second.layer->name, layer.name);
+        spdlog::warn("sensor id '{}' appears in layers {} and {}: the first one is used",
+                     feature.id, it->second.layer->name, layer.name);
       }
     }
   }

@@ -80,8 +80,9 @@ Config load_with_overrides(const CommonOptions& common) {
     for (auto& layer : config.layers) {
       if (layer.role == gis::LayerRole::jurisdiction) {
         const bool connection = common.districts.rfind("PG:", 0) == 0;
-        layer.source = connection ? common.districts
-                                  : std::filesystem::absolute(common.districts).lexically_normal().string();
+        layer.source =
+            connection ? common.districts
+                       : std::filesystem::absolute(common.districts).lexically_normal().string();
         layer.layer.clear();  // the replacement's own first layer
       }
     }
@@ -153,10 +154,9 @@ int layers_check(const std::vector<std::string>& args) {
               "extent (lon/lat)", "repaired", "skipped");
   for (const auto& layer : layers->layers()) {
     const auto& e = layer.extent;
-    const std::string extent =
-        e.empty() ? "(empty)"
-                  : fmt::format("{:.4f},{:.4f} .. {:.4f},{:.4f}", e.min_lon, e.min_lat, e.max_lon,
-                                e.max_lat);
+    const std::string extent = e.empty() ? "(empty)"
+                                         : fmt::format("{:.4f},{:.4f} .. {:.4f},{:.4f}", e.min_lon,
+                                                       e.min_lat, e.max_lon, e.max_lat);
     std::printf("%-16s %-12s %8zu %-12s %-44s %8zu %8zu\n", layer.name.c_str(),
                 gis::to_string(layer.role), layer.features.size(), layer.source_crs.c_str(),
                 extent.c_str(), layer.stats.repaired, layer.stats.skipped);

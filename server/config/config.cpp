@@ -65,11 +65,12 @@ void check_keys(const Reader& reader, const YAML::Node& node, const std::string&
 }
 
 bool parse_role(const std::string& text, Role& role) {
-  static const std::array<std::pair<const char*, Role>, 5> kRoles{{{"wall", Role::wall},
-                                                                   {"duty_officer", Role::duty_officer},
-                                                                   {"subcentre", Role::subcentre},
-                                                                   {"feed", Role::feed},
-                                                                   {"admin", Role::admin}}};
+  static const std::array<std::pair<const char*, Role>, 5> kRoles{
+      {{"wall", Role::wall},
+       {"duty_officer", Role::duty_officer},
+       {"subcentre", Role::subcentre},
+       {"feed", Role::feed},
+       {"admin", Role::admin}}};
   for (const auto& [name, value] : kRoles) {
     if (text == name) {
       role = value;
@@ -159,11 +160,16 @@ TokenConfig read_token(const Reader& reader, const YAML::Node& node, const std::
 
 const char* to_string(Role role) {
   switch (role) {
-    case Role::wall: return "wall";
-    case Role::duty_officer: return "duty_officer";
-    case Role::subcentre: return "subcentre";
-    case Role::feed: return "feed";
-    case Role::admin: return "admin";
+    case Role::wall:
+      return "wall";
+    case Role::duty_officer:
+      return "duty_officer";
+    case Role::subcentre:
+      return "subcentre";
+    case Role::feed:
+      return "feed";
+    case Role::admin:
+      return "admin";
   }
   return "unknown";
 }
@@ -211,8 +217,8 @@ Config load_config(const std::filesystem::path& file) {
   } catch (const YAML::BadFile&) {
     throw ConfigError(config.file.string() + ": cannot read the file");
   } catch (const YAML::Exception& e) {
-    throw ConfigError(config.file.string() + ": line " + std::to_string(e.mark.line + 1) +
-                      ": " + e.msg);
+    throw ConfigError(config.file.string() + ": line " + std::to_string(e.mark.line + 1) + ": " +
+                      e.msg);
   }
   if (!root.IsMap()) reader.fail("(top level)", "expected a mapping");
   check_keys(reader, root, "", {"server", "rules", "layers", "tokens"});
@@ -220,14 +226,17 @@ Config load_config(const std::filesystem::path& file) {
   if (const YAML::Node server = root["server"]) {
     check_keys(reader, server, "server",
                {"listen", "threads", "data_dir", "web_root", "body_limit_bytes"});
-    const auto listen = reader.get<std::string>(server, "listen", "server.listen", "127.0.0.1:8080");
+    const auto listen =
+        reader.get<std::string>(server, "listen", "server.listen", "127.0.0.1:8080");
     parse_listen(listen, config.file.string() + ": server.listen", config.listen_host,
                  config.listen_port);
     config.threads = reader.get<unsigned>(server, "threads", "server.threads", 0);
-    config.data_dir = reader.resolve(reader.get<std::string>(server, "data_dir", "server.data_dir", "data"));
-    config.web_root = reader.resolve(reader.get<std::string>(server, "web_root", "server.web_root", "www"));
-    config.body_limit_bytes = reader.get<std::size_t>(server, "body_limit_bytes",
-                                                      "server.body_limit_bytes", config.body_limit_bytes);
+    config.data_dir =
+        reader.resolve(reader.get<std::string>(server, "data_dir", "server.data_dir", "data"));
+    config.web_root =
+        reader.resolve(reader.get<std::string>(server, "web_root", "server.web_root", "www"));
+    config.body_limit_bytes = reader.get<std::size_t>(
+        server, "body_limit_bytes", "server.body_limit_bytes", config.body_limit_bytes);
   } else {
     config.data_dir = reader.resolve("data");
     config.web_root = reader.resolve("www");
@@ -240,18 +249,21 @@ Config load_config(const std::filesystem::path& file) {
       check_keys(reader, j, "rules.jurisdiction", {"tolerance_m"});
       config.gis.jurisdiction_tolerance_m =
           reader.get<double>(j, "tolerance_m", "rules.jurisdiction.tolerance_m", 500.0);
-      if (!(config.gis.jurisdiction_tolerance_m >= 0 && config.gis.jurisdiction_tolerance_m <= 50'000)) {
+      if (!(config.gis.jurisdiction_tolerance_m >= 0 &&
+            config.gis.jurisdiction_tolerance_m <= 50'000)) {
         reader.fail("rules.jurisdiction.tolerance_m", "must be between 0 and 50000 metres");
       }
     }
     if (const YAML::Node n = rules["nearest"]) {
       check_keys(reader, n, "rules.nearest", {"k", "radius_m"});
       config.gis.nearest_k = reader.get<unsigned>(n, "k", "rules.nearest.k", 5);
-      config.gis.nearest_radius_m = reader.get<double>(n, "radius_m", "rules.nearest.radius_m", 50'000);
+      config.gis.nearest_radius_m =
+          reader.get<double>(n, "radius_m", "rules.nearest.radius_m", 50'000);
       if (config.gis.nearest_k == 0 || config.gis.nearest_k > 100) {
         reader.fail("rules.nearest.k", "must be between 1 and 100");
       }
-      if (!(config.gis.nearest_radius_m > 0)) reader.fail("rules.nearest.radius_m", "must be positive");
+      if (!(config.gis.nearest_radius_m > 0))
+        reader.fail("rules.nearest.radius_m", "must be positive");
     }
   }
 
@@ -264,7 +276,8 @@ Config load_config(const std::filesystem::path& file) {
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const std::string path = "layers[" + std::to_string(i) + "]";
     auto spec = read_layer(reader, layers[i], path);
-    if (!names.insert(spec.name).second) reader.fail(path + ".name", "'" + spec.name + "' is used twice");
+    if (!names.insert(spec.name).second)
+      reader.fail(path + ".name", "'" + spec.name + "' is used twice");
     if (spec.role == gis::LayerRole::jurisdiction) ++jurisdictions;
     config.layers.push_back(std::move(spec));
   }

@@ -25,7 +25,7 @@ const char* to_string(Role role);
 /// An access token. Only its SHA-256 is stored; the secret itself never enters the process
 /// except in a request, and is never logged.
 struct TokenConfig {
-  std::string name;                    ///< who holds it, for audit ("wall-main", "duty-1")
+  std::string name;  ///< who holds it, for audit ("wall-main", "duty-1")
   Role role = Role::wall;
   std::string sha256;                  ///< lowercase hex SHA-256 of the secret
   std::vector<std::string> districts;  ///< adcodes it may see; empty = the whole jurisdiction

@@ -8,8 +8,8 @@
 
 #include "gis/crs/crs.hpp"
 #include "gis/geojson/geojson_writer.hpp"
-#include "server/http/static_files.hpp"
 #include "quanyu/v1/layer.pb.h"
+#include "server/http/static_files.hpp"
 
 namespace quanyu::server::http {
 namespace {
@@ -20,18 +20,24 @@ Response json_message(const google::protobuf::Message& message, int status = 200
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
   options.preserve_proto_field_names = false;
-  const auto printed = google::protobuf::util::MessageToJsonString(message, &response.body, options);
+  const auto printed =
+      google::protobuf::util::MessageToJsonString(message, &response.body, options);
   if (!printed.ok()) return error_response(500, "internal", "cannot encode the response");
   return response;
 }
 
 v1::LayerRole to_proto(gis::LayerRole role) {
   switch (role) {
-    case gis::LayerRole::jurisdiction: return v1::LAYER_ROLE_JURISDICTION;
-    case gis::LayerRole::resource: return v1::LAYER_ROLE_RESOURCE;
-    case gis::LayerRole::sensor: return v1::LAYER_ROLE_SENSOR;
-    case gis::LayerRole::sensitive: return v1::LAYER_ROLE_SENSITIVE;
-    case gis::LayerRole::basemap: return v1::LAYER_ROLE_BASEMAP;
+    case gis::LayerRole::jurisdiction:
+      return v1::LAYER_ROLE_JURISDICTION;
+    case gis::LayerRole::resource:
+      return v1::LAYER_ROLE_RESOURCE;
+    case gis::LayerRole::sensor:
+      return v1::LAYER_ROLE_SENSOR;
+    case gis::LayerRole::sensitive:
+      return v1::LAYER_ROLE_SENSITIVE;
+    case gis::LayerRole::basemap:
+      return v1::LAYER_ROLE_BASEMAP;
   }
   return v1::LAYER_ROLE_UNSPECIFIED;
 }
@@ -125,9 +131,8 @@ Response Api::handle(const Request& request) const {
 Response Api::service_index() const {
   // Until the web client is built (frontend/dist), "/" tells a person where to go next.
   Response response;
-  response.body =
-      R"({"service":"quanyu","description":"全域 real-time emergency command backend",)"
-      R"("webClient":)";
+  response.body = R"({"service":"quanyu","description":"全域 real-time emergency command backend",)"
+                  R"("webClient":)";
   gis::append_json_string(response.body,
                           "not built: no index.html in " + config_.web_root.string());
   response.body +=
@@ -180,9 +185,9 @@ Response Api::get_layer(std::string_view name, const Request& request) const {
     if (key == "bbox") {
       gis::BBox box;
       if (!parse_bbox(value, box)) {
-        return error_response(400, "invalid_bbox",
-                              "bbox must be minLon,minLat,maxLon,maxLat in degrees, got '" +
-                                  value + "'");
+        return error_response(
+            400, "invalid_bbox",
+            "bbox must be minLon,minLat,maxLon,maxLat in degrees, got '" + value + "'");
       }
       filter.bbox = box;
     } else if (key == "limit") {
@@ -213,10 +218,14 @@ Response Api::locate(const Request& request) const {
     double number = 0;
     const bool numeric = parse_double(value, number);
     if (key == "lon" || key == "x") {
-      if (!numeric) return error_response(400, "invalid_coordinate", key + " must be a number, got '" + value + "'");
+      if (!numeric)
+        return error_response(400, "invalid_coordinate",
+                              key + " must be a number, got '" + value + "'");
       x = number;
     } else if (key == "lat" || key == "y") {
-      if (!numeric) return error_response(400, "invalid_coordinate", key + " must be a number, got '" + value + "'");
+      if (!numeric)
+        return error_response(400, "invalid_coordinate",
+                              key + " must be a number, got '" + value + "'");
       y = number;
     } else if (key == "crs") {
       crs_text = value;
@@ -226,7 +235,8 @@ Response Api::locate(const Request& request) const {
       }
       k = static_cast<std::size_t>(number);
     } else if (key == "radius") {
-      if (!numeric || number <= 0) return error_response(400, "invalid_radius", "radius must be a positive number of metres");
+      if (!numeric || number <= 0)
+        return error_response(400, "invalid_radius", "radius must be a positive number of metres");
       radius_m = number;
     } else {
       return error_response(400, "unknown_parameter", "unknown parameter '" + key + "'");

@@ -62,9 +62,9 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
     const std::string_view part = query.substr(0, amp);
     if (!part.empty()) {
       const auto eq = part.find('=');
-      pairs.emplace_back(url_decode(part.substr(0, eq), true),
-                         eq == std::string_view::npos ? std::string()
-                                                      : url_decode(part.substr(eq + 1), true));
+      pairs.emplace_back(
+          url_decode(part.substr(0, eq), true),
+          eq == std::string_view::npos ? std::string() : url_decode(part.substr(eq + 1), true));
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

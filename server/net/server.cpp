@@ -70,10 +70,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void on_read(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec == bhttp::error::body_limit) {
-      respond(http::error_response(413, "payload_too_large",
-                                   "the body exceeds " + std::to_string(state_.body_limit) +
-                                       " bytes"),
-              parser_->get(), false);
+      respond(
+          http::error_response(413, "payload_too_large",
+                               "the body exceeds " + std::to_string(state_.body_limit) + " bytes"),
+          parser_->get(), false);
       return;
     }
     if (ec) return fail(ec, "read");
@@ -101,7 +101,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void respond(http::Response&& response, const bhttp::request<bhttp::string_body>& request,
                bool keep_alive) {
     auto reply = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(response.status), request.version() == 0 ? 11 : request.version());
+        static_cast<bhttp::status>(response.status),
+        request.version() == 0 ? 11 : request.version());
     reply->set(bhttp::field::server, "quanyu");
     reply->set(bhttp::field::content_type, response.content_type);
     reply->set(bhttp::field::cache_control, "no-store");
@@ -112,9 +113,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     reply->prepare_payload();
     if (head) reply->body().clear();
     bhttp::async_write(stream_, *reply,
-                       [self = shared_from_this(), reply, keep_alive, head](beast::error_code ec, std::size_t) {
-                         self->on_write(ec, keep_alive);
-                       });
+                       [self = shared_from_this(), reply, keep_alive, head](
+                           beast::error_code ec, std::size_t) { self->on_write(ec, keep_alive); });
   }
 
   void on_write(beast::error_code ec, bool keep_alive) {
@@ -136,8 +136,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 struct Server::Impl {
   Impl(const Config& c, const gis::LayerSet& layers)
-      : config(c), api(c, layers), ioc(static_cast<int>(c.threads)), acceptor(ioc),
-        signals(ioc, SIGINT, SIGTERM), state{api, c.body_limit_bytes} {}
+      : config(c),
+        api(c, layers),
+        ioc(static_cast<int>(c.threads)),
+        acceptor(ioc),
+        signals(ioc, SIGINT, SIGTERM),
+        state{api, c.body_limit_bytes} {}
 
   void accept() {
     // Each connection gets its own strand: its handlers never run concurrently.

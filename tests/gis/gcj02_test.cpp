@@ -81,11 +81,11 @@ TEST(Gcj02Inverse, RoundTripsWithinAMillimetreOverChongqingAndChina) {
     EXPECT_NEAR(again.lon, gcj.lon, 1e-9);
     EXPECT_NEAR(again.lat, gcj.lat, 1e-9);
   };
-  for (double lon = 105.2; lon <= 110.2; lon += 0.1) {
-    for (double lat = 28.1; lat <= 32.2; lat += 0.1) check(LonLat{lon, lat});
+  for (int i = 0; i <= 50; ++i) {
+    for (int j = 0; j <= 41; ++j) check(LonLat{105.2 + 0.1 * i, 28.1 + 0.1 * j});
   }
-  for (double lon = 74.0; lon <= 136.0; lon += 2.0) {
-    for (double lat = 2.0; lat <= 54.0; lat += 2.0) check(LonLat{lon, lat});
+  for (int i = 0; i <= 31; ++i) {
+    for (int j = 0; j <= 26; ++j) check(LonLat{74.0 + 2.0 * i, 2.0 + 2.0 * j});
   }
 }
 

@@ -282,6 +282,10 @@ JurisdictionIndex* ChongqingJurisdiction::index_ = nullptr;
 
 TEST_F(ChongqingJurisdiction, ReadsAllDistricts) {
   ASSERT_EQ(districts().size(), 38u);
+  // The data's 7 self-intersecting polygons went through MakeValid, as the loader does.
+  EXPECT_EQ(std::count_if(test_districts_->begin(), test_districts_->end(),
+                          [](const test::TestDistrict& d) { return d.repaired; }),
+            7);
   const auto& stats = index_->stats();
   EXPECT_EQ(stats.districts, 38u);
   EXPECT_GT(stats.edges, 15'000u);

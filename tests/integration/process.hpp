@@ -92,7 +92,8 @@ class Process {
     char buffer[4096];
     for (auto [fd, text] : {std::pair{out_, &stdout_}, std::pair{err_, &stderr_}}) {
       ssize_t n = 0;
-      while ((n = ::read(fd, buffer, sizeof buffer)) > 0) text->append(buffer, static_cast<std::size_t>(n));
+      while ((n = ::read(fd, buffer, sizeof buffer)) > 0)
+        text->append(buffer, static_cast<std::size_t>(n));
     }
   }
 

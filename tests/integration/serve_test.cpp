@@ -48,7 +48,8 @@ TEST(Serve, StartsOnShippedConfigServesAndStopsGracefully) {
   const auto locate = http_request(port, "GET", "/api/v1/locate?lon=106.5775&lat=29.5574", kWall);
   EXPECT_THAT(locate.body, testing::HasSubstr(R"("adcode":"500103")"));
 
-  const auto too_large = http_request(port, "POST", "/api/v1/layers", kWall, std::string(5 << 20, 'x'));
+  const auto too_large =
+      http_request(port, "POST", "/api/v1/layers", kWall, std::string(5 << 20, 'x'));
   EXPECT_TRUE(too_large.status == 413 || too_large.status == 0);  // 413, or reset mid-upload
 
   // One log line per start-up step, each with its duration.
@@ -68,10 +69,11 @@ TEST(Serve, StartsOnShippedConfigServesAndStopsGracefully) {
 TEST(Serve, DistrictsOptionReplacesTheJurisdictionSource) {
   TempDir dir;
   // Two squares standing in for districts.
-  write_file(dir / "two.geojson",
-             R"({"type":"FeatureCollection","features":[)"
-             R"({"type":"Feature","properties":{"adcode":"500901","name":"甲区"},"geometry":{"type":"Polygon","coordinates":[[[106,29],[107,29],[107,30],[106,30],[106,29]]]}},)"
-             R"({"type":"Feature","properties":{"adcode":"500902","name":"乙区"},"geometry":{"type":"Polygon","coordinates":[[[107,29],[108,29],[108,30],[107,30],[107,29]]]}}]})");
+  write_file(
+      dir / "two.geojson",
+      R"({"type":"FeatureCollection","features":[)"
+      R"({"type":"Feature","properties":{"adcode":"500901","name":"甲区"},"geometry":{"type":"Polygon","coordinates":[[[106,29],[107,29],[107,30],[106,30],[106,29]]]}},)"
+      R"({"type":"Feature","properties":{"adcode":"500902","name":"乙区"},"geometry":{"type":"Polygon","coordinates":[[[107,29],[108,29],[108,30],[107,30],[107,29]]]}}]})");
   Process quanyu({kBinary, "serve", "--config", kConfig, "--listen", "127.0.0.1:0", "--data-dir",
                   (dir / "data").string(), "--districts", (dir / "two.geojson").string()});
   ASSERT_TRUE(quanyu.wait_for_stdout("Quanyu is listening on", 60s)) << quanyu.err();
@@ -98,8 +100,10 @@ TEST(LayersCheck, PrintsEachLayersCountsCrsExtentAndRepairs) {
   Process check({kBinary, "layers", "check", "--config", kConfig});
   ASSERT_EQ(check.wait(60s), 0) << check.err();
   // districts  jurisdiction  38  EPSG:4326  <extent>  7  0
-  EXPECT_THAT(check.out(), testing::ContainsRegex(
-                               R"(districts +jurisdiction +38 +EPSG:4326 +105[.][0-9]+,28[.][0-9]+ [.][.] 110[.][0-9]+,32[.][0-9]+ +7 +0)"));
+  EXPECT_THAT(
+      check.out(),
+      testing::ContainsRegex(
+          R"(districts +jurisdiction +38 +EPSG:4326 +105[.][0-9]+,28[.][0-9]+ [.][.] 110[.][0-9]+,32[.][0-9]+ +7 +0)"));
   for (const char* layer : {"resources", "sensors", "sensitive", "rivers"}) {
     EXPECT_THAT(check.out(), testing::HasSubstr(layer));
   }
@@ -116,18 +120,20 @@ TEST(Cli, BadLayerStopsStartUpWithOneLineNamingFileLayerAndField) {
                   (dir / "data").string()});
   EXPECT_EQ(quanyu.wait(60s), 1);
   const std::string& err = quanyu.err();
-  EXPECT_THAT(err, testing::ContainsRegex(
-                       "critical .*chongqing-districts.geojson: layer 'districts' \\(jurisdiction\\): "
-                       "field 'code' \\(for 'adcode'\\) not found"));
+  EXPECT_THAT(err,
+              testing::ContainsRegex(
+                  "critical .*chongqing-districts.geojson: layer 'districts' \\(jurisdiction\\): "
+                  "field 'code' \\(for 'adcode'\\) not found"));
   // The error is said once, and nothing after it.
   EXPECT_EQ(err.find("critical"), err.rfind("critical")) << err;
   EXPECT_EQ(err.find('\n', err.find("critical")), err.size() - 1) << err;
 }
 
 TEST(Cli, HelpOnEveryCommand) {
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"--help"}, {"serve", "--help"}, {"layers", "check", "--help"},
-        {"token", "hash", "--help"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--help"},
+                                               {"serve", "--help"},
+                                               {"layers", "check", "--help"},
+                                               {"token", "hash", "--help"}}) {
     std::vector<std::string> argv{kBinary};
     argv.insert(argv.end(), args.begin(), args.end());
     Process p(argv);

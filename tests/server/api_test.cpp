@@ -15,7 +15,8 @@ class ApiTest : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     config_ = new Config(load_config(test::config_dir() + "/quanyu.yaml"));
-    layers_ = gis::LayerSet::load(config_->layers, {config_->gis.jurisdiction_tolerance_m}).release();
+    layers_ =
+        gis::LayerSet::load(config_->layers, {config_->gis.jurisdiction_tolerance_m}).release();
   }
   static void TearDownTestSuite() {
     delete layers_;
@@ -135,7 +136,8 @@ TEST_F(ApiTest, LocateGivesDistrictAndNearestResources) {
     EXPECT_LE(result.nearby(i - 1).distance_m(), result.nearby(i).distance_m());
   }
   EXPECT_LT(result.nearby(0).distance_m(), 50'000);
-  EXPECT_EQ(parse<v1::LocateResult>(get("/api/v1/locate?lon=106.5775&lat=29.5574&k=2")).nearby_size(), 2);
+  EXPECT_EQ(
+      parse<v1::LocateResult>(get("/api/v1/locate?lon=106.5775&lat=29.5574&k=2")).nearby_size(), 2);
 }
 
 TEST_F(ApiTest, LocateAcceptsOtherCrs) {
@@ -157,7 +159,8 @@ TEST_F(ApiTest, LocateOutsideIsANormalAnswer) {
 
 TEST_F(ApiTest, LocateErrorsNameTheParameter) {
   EXPECT_THAT(get("/api/v1/locate?lon=106.5").body, testing::HasSubstr("missing_coordinate"));
-  EXPECT_THAT(get("/api/v1/locate?lon=abc&lat=29").body, testing::HasSubstr("lon must be a number, got 'abc'"));
+  EXPECT_THAT(get("/api/v1/locate?lon=abc&lat=29").body,
+              testing::HasSubstr("lon must be a number, got 'abc'"));
   EXPECT_THAT(get("/api/v1/locate?lon=106&lat=95").body, testing::HasSubstr("95"));
   EXPECT_THAT(get("/api/v1/locate?lon=106&lat=29&crs=EPSG:2000").body,
               testing::HasSubstr("unsupported_crs"));

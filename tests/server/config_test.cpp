@@ -78,8 +78,9 @@ layers:
 TEST(Config, ErrorsNameTheKey) {
   EXPECT_THAT(expect_config_error("server: {listen: nowhere}\n" + std::string(kMinimalLayers)),
               testing::HasSubstr("server.listen: 'nowhere' is not HOST:PORT"));
-  EXPECT_THAT(expect_config_error("server: {listen: '127.0.0.1:99999'}\n" + std::string(kMinimalLayers)),
-              testing::HasSubstr("port '99999'"));
+  EXPECT_THAT(
+      expect_config_error("server: {listen: '127.0.0.1:99999'}\n" + std::string(kMinimalLayers)),
+      testing::HasSubstr("port '99999'"));
   EXPECT_THAT(expect_config_error("server: {threads: many}\n" + std::string(kMinimalLayers)),
               testing::HasSubstr("server.threads: cannot read 'many' as a whole number"));
   EXPECT_THAT(expect_config_error("sever: {}\n" + std::string(kMinimalLayers)),
@@ -89,16 +90,21 @@ TEST(Config, ErrorsNameTheKey) {
               testing::HasSubstr("exactly one layer must have role jurisdiction (found 0)"));
   EXPECT_THAT(expect_config_error("layers:\n  - {name: a, role: district, source: a.geojson}\n"),
               testing::HasSubstr("layers[0].role: 'district' is not a role"));
-  EXPECT_THAT(expect_config_error(std::string(kMinimalLayers) + "  - {name: districts, role: resource, source: r.geojson}\n"),
+  EXPECT_THAT(expect_config_error(std::string(kMinimalLayers) +
+                                  "  - {name: districts, role: resource, source: r.geojson}\n"),
               testing::HasSubstr("layers[1].name: 'districts' is used twice"));
-  EXPECT_THAT(expect_config_error("rules: {jurisdiction: {tolerance_m: -1}}\n" + std::string(kMinimalLayers)),
+  EXPECT_THAT(expect_config_error("rules: {jurisdiction: {tolerance_m: -1}}\n" +
+                                  std::string(kMinimalLayers)),
               testing::HasSubstr("rules.jurisdiction.tolerance_m: must be between"));
-  EXPECT_THAT(expect_config_error(std::string(kMinimalLayers) + "tokens:\n  - {name: w, role: wall, sha256: abc}\n"),
+  EXPECT_THAT(expect_config_error(std::string(kMinimalLayers) +
+                                  "tokens:\n  - {name: w, role: wall, sha256: abc}\n"),
               testing::HasSubstr("tokens[0].sha256: expected the token's SHA-256"));
-  EXPECT_THAT(expect_config_error(std::string(kMinimalLayers) + "tokens:\n  - {name: s, role: subcentre, sha256: " +
+  EXPECT_THAT(expect_config_error(std::string(kMinimalLayers) +
+                                  "tokens:\n  - {name: s, role: subcentre, sha256: " +
                                   std::string(64, 'a') + "}\n"),
               testing::HasSubstr("tokens[0].districts: a subcentre token must name its districts"));
-  EXPECT_THAT(expect_config_error(std::string(kMinimalLayers) + "tokens:\n  - {name: s, role: wall, sha256: " +
+  EXPECT_THAT(expect_config_error(std::string(kMinimalLayers) +
+                                  "tokens:\n  - {name: s, role: wall, sha256: " +
                                   std::string(64, 'a') + ", districts: ['5001']}\n"),
               testing::HasSubstr("'5001' is not a 6-digit GB/T 2260 adcode"));
   EXPECT_THAT(expect_config_error("layers: [\n"), testing::HasSubstr("line "));
