@@ -163,4 +163,3 @@ BENCHMARK(BM_BuildNearestIndex1000)->Unit(benchmark::kMicrosecond);
 
 // quanyu_gis_bench links benchmark::benchmark, not benchmark_main, so one source must supply
 // main(); move this to the CMake target (benchmark::benchmark_main) once a second bench exists.
-BENCHMARK_MAIN();

@@ -88,6 +88,14 @@ void append_value(std::string& out, const PropertyValue& value) {
     void operator()(std::int64_t i) const { out += std::to_string(i); }
     void operator()(double d) const { append_number(out, d); }
     void operator()(const std::string& s) const { append_json_string(out, s); }
+    void operator()(const std::vector<double>& list) const {
+      out += '[';
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        if (i != 0) out += ',';
+        append_number(out, list[i]);
+      }
+      out += ']';
+    }
   };
   std::visit(Visitor{out}, value);
 }

@@ -53,6 +53,14 @@ std::string to_text(const PropertyValue& value) {
       return std::string(buffer.data(), end);
     }
     std::string operator()(const std::string& s) const { return s; }
+    std::string operator()(const std::vector<double>& list) const {
+      std::string text;
+      for (const double d : list) {
+        if (!text.empty()) text += ',';
+        text += (*this)(d);
+      }
+      return text;
+    }
   };
   return std::visit(Visitor{}, value);
 }

@@ -26,8 +26,10 @@ enum class LayerRole {
 const char* to_string(LayerRole role);
 bool parse_layer_role(const std::string& text, LayerRole& out);
 
-/// A property value as read from the source, keeping its type for GeoJSON output.
-using PropertyValue = std::variant<std::monostate, bool, std::int64_t, double, std::string>;
+/// A property value as read from the source, keeping its type for GeoJSON output. Numeric list
+/// fields (a label point's [lon, lat], say) are kept as a list of numbers.
+using PropertyValue =
+    std::variant<std::monostate, bool, std::int64_t, double, std::string, std::vector<double>>;
 using Properties = std::map<std::string, PropertyValue>;
 
 struct Feature {

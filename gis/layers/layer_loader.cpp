@@ -101,6 +101,18 @@ Properties read_properties(const OGRFeature& feature) {
         case OFTReal:
           value = feature.GetFieldAsDouble(i);
           break;
+        case OFTRealList: {
+          int count = 0;
+          const double* values = feature.GetFieldAsDoubleList(i, &count);
+          value = std::vector<double>(values, values + count);
+          break;
+        }
+        case OFTIntegerList: {
+          int count = 0;
+          const int* values = feature.GetFieldAsIntegerList(i, &count);
+          value = std::vector<double>(values, values + count);
+          break;
+        }
         default:
           value = std::string(feature.GetFieldAsString(i));
           break;
