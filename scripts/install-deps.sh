@@ -18,7 +18,6 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(
     gdal-bin            # ogr2ogr: builds GeoPackage, Shapefile and PostGIS fixtures
     postgresql postgresql-15-postgis-3   # PostGIS source test, started on loopback by the test
-    curl procps         # integration tests talk to the real binary over HTTP
   )
 fi
 
