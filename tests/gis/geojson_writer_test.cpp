@@ -34,17 +34,25 @@ Layer sample_layer() {
 
 TEST(GeoJsonWriter, WritesAFeatureCollectionWithBboxIdsAndTypedProperties) {
   const std::string json = to_geojson(sample_layer());
-  EXPECT_THAT(json, testing::StartsWith(R"({"type":"FeatureCollection","name":"demo","bbox":[105,29,109,31],)"));
-  EXPECT_THAT(json, testing::HasSubstr(
-                        R"({"type":"Feature","id":"WG-1","geometry":{"type":"Point","coordinates":[106.55,29.5666667]})"));
+  EXPECT_THAT(json, testing::StartsWith(
+                        R"({"type":"FeatureCollection","name":"demo","bbox":[105,29,109,31],)"));
+  EXPECT_THAT(
+      json,
+      testing::HasSubstr(
+          R"({"type":"Feature","id":"WG-1","geometry":{"type":"Point","coordinates":[106.55,29.5666667]})"));
   EXPECT_THAT(json, testing::HasSubstr(R"("name":"寸滩\"站\"\n")"));
   EXPECT_THAT(json, testing::HasSubstr(R"("warningLevelM":180.5)"));
   EXPECT_THAT(json, testing::HasSubstr(R"("count":3)"));
   EXPECT_THAT(json, testing::HasSubstr(R"("active":true)"));
   EXPECT_THAT(json, testing::HasSubstr(R"("note":null)"));
   EXPECT_THAT(json, testing::HasSubstr(R"("center":[106.5,29.5])"));
-  EXPECT_THAT(json, testing::HasSubstr(R"({"type":"Polygon","coordinates":[[[108,30],[109,30],[109,31],[108,30]]]})"));
-  EXPECT_THAT(json, testing::HasSubstr(R"({"type":"MultiLineString","coordinates":[[[105,29],[106,29.5]],[[107,30],[107.5,30.1]]]})"));
+  EXPECT_THAT(json,
+              testing::HasSubstr(
+                  R"({"type":"Polygon","coordinates":[[[108,30],[109,30],[109,31],[108,30]]]})"));
+  EXPECT_THAT(
+      json,
+      testing::HasSubstr(
+          R"({"type":"MultiLineString","coordinates":[[[105,29],[106,29.5]],[[107,30],[107.5,30.1]]]})"));
 }
 
 TEST(GeoJsonWriter, FiltersByBboxAndProperties) {
