@@ -172,8 +172,9 @@ void collect_lines(const OGRGeometry& geometry, MultiLineString& out) {
   if (flat == wkbLineString) {
     const OGRLineString* line = geometry.toLineString();
     LineString converted;
-    for (int i = 0; i < line->getNumPoints(); ++i)
+    for (int i = 0; i < line->getNumPoints(); ++i) {
       converted.push_back({line->getX(i), line->getY(i)});
+    }
     if (converted.size() >= 2) out.push_back(std::move(converted));
   } else if (flat == wkbMultiLineString || flat == wkbGeometryCollection) {
     for (const OGRGeometry* part : *geometry.toGeometryCollection()) collect_lines(*part, out);

@@ -57,7 +57,10 @@ void check_keys(const Reader& reader, const YAML::Node& node, const std::string&
     const auto key = entry.first.as<std::string>();
     if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
       std::string list;
-      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      for (const char* k : known) {
+        if (!list.empty()) list += ", ";
+        list += k;
+      }
       reader.fail(path.empty() ? key : path + "." + key,
                   "unknown key (expected one of: " + list + ")");
     }
@@ -199,7 +202,7 @@ std::string sha256_hex(std::string_view secret) {
   EVP_Digest(secret.data(), secret.size(), digest.data(), &length, EVP_sha256(), nullptr);
   constexpr std::string_view kHex = "0123456789abcdef";
   std::string hex;
-  hex.reserve(length * 2);
+  hex.reserve(std::size_t{length} * 2);
   for (unsigned int i = 0; i < length; ++i) {
     hex += kHex[digest[i] >> 4];
     hex += kHex[digest[i] & 0xF];
@@ -262,8 +265,9 @@ Config load_config(const std::filesystem::path& file) {
       if (config.gis.nearest_k == 0 || config.gis.nearest_k > 100) {
         reader.fail("rules.nearest.k", "must be between 1 and 100");
       }
-      if (!(config.gis.nearest_radius_m > 0))
+      if (!(config.gis.nearest_radius_m > 0)) {
         reader.fail("rules.nearest.radius_m", "must be positive");
+      }
     }
   }
 
@@ -276,8 +280,9 @@ Config load_config(const std::filesystem::path& file) {
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const std::string path = "layers[" + std::to_string(i) + "]";
     auto spec = read_layer(reader, layers[i], path);
-    if (!names.insert(spec.name).second)
+    if (!names.insert(spec.name).second) {
       reader.fail(path + ".name", "'" + spec.name + "' is used twice");
+    }
     if (spec.role == gis::LayerRole::jurisdiction) ++jurisdictions;
     config.layers.push_back(std::move(spec));
   }

@@ -44,7 +44,7 @@ struct Config {
   unsigned threads = 0;  ///< 0 = one per core
   std::filesystem::path data_dir;
   std::filesystem::path web_root;
-  std::size_t body_limit_bytes = 4 * 1024 * 1024;
+  std::size_t body_limit_bytes = std::size_t{4} * 1024 * 1024;
   GisRules gis;
   std::vector<gis::LayerSpec> layers;
   std::vector<TokenConfig> tokens;

@@ -217,15 +217,16 @@ Response Api::locate(const Request& request) const {
   for (const auto& [key, value] : parse_query(request.query())) {
     double number = 0;
     const bool numeric = parse_double(value, number);
+    if ((key == "lon" || key == "x" || key == "lat" || key == "y") && !numeric) {
+      std::string message = key;
+      message += " must be a number, got '";
+      message += value;
+      message += '\'';
+      return error_response(400, "invalid_coordinate", message);
+    }
     if (key == "lon" || key == "x") {
-      if (!numeric)
-        return error_response(400, "invalid_coordinate",
-                              key + " must be a number, got '" + value + "'");
       x = number;
     } else if (key == "lat" || key == "y") {
-      if (!numeric)
-        return error_response(400, "invalid_coordinate",
-                              key + " must be a number, got '" + value + "'");
       y = number;
     } else if (key == "crs") {
       crs_text = value;
@@ -235,8 +236,9 @@ Response Api::locate(const Request& request) const {
       }
       k = static_cast<std::size_t>(number);
     } else if (key == "radius") {
-      if (!numeric || number <= 0)
+      if (!numeric || number <= 0) {
         return error_response(400, "invalid_radius", "radius must be a positive number of metres");
+      }
       radius_m = number;
     } else {
       return error_response(400, "unknown_parameter", "unknown parameter '" + key + "'");

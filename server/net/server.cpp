@@ -113,7 +113,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     reply->prepare_payload();
     if (head) reply->body().clear();
     bhttp::async_write(stream_, *reply,
-                       [self = shared_from_this(), reply, keep_alive, head](
+                       [self = shared_from_this(), reply, keep_alive](
                            beast::error_code ec, std::size_t) { self->on_write(ec, keep_alive); });
   }
 

@@ -1,6 +1,6 @@
 // The real `quanyu` binary: start-up on the shipped config, HTTP on an ephemeral port, graceful
 // stop, `layers check`, and the command line's help and errors.
-#include <regex>
+#include <cstdlib>
 
 #include "gtest_include.hpp"
 #include "process.hpp"
@@ -15,10 +15,11 @@ const std::string kBinary = QUANYU_BINARY;
 const std::string kConfig = std::string(QUANYU_CONFIG_DIR) + "/quanyu.yaml";
 const std::string kWall = "Authorization: Bearer quanyu-demo-wall\r\n";
 
+/// The port from "Quanyu is listening on http://127.0.0.1:PORT/".
 int port_from(const std::string& out) {
-  std::smatch match;
-  const std::regex url(R"(Quanyu is listening on http://127\.0\.0\.1:(\d+)/)");
-  return std::regex_search(out, match, url) ? std::stoi(match[1]) : 0;
+  const std::string prefix = "Quanyu is listening on http://127.0.0.1:";
+  const auto at = out.find(prefix);
+  return at == std::string::npos ? 0 : std::atoi(out.c_str() + at + prefix.size());
 }
 
 TEST(Serve, StartsOnShippedConfigServesAndStopsGracefully) {
