@@ -1,0 +1,121 @@
+#pragma once
+/// Picture: the situational picture — incidents, tasks and gauge states — owned by one writer.
+/// It changes only through apply(JournalEntry), so the same journal (with the same layers and
+/// rules) always gives the same picture; state() returns it as a message whose bytes are
+/// identical on every replay. Not thread-safe: the server calls it from the engine's strand only.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/core/rules.hpp"
+#include "gis/layers/layer_set.hpp"
+#include "quanyu/v1/journal.pb.h"
+#include "quanyu/v1/live.pb.h"
+
+namespace quanyu::engine {
+
+/// What one entry changed, for the live channel and the request that submitted it.
+struct Changes {
+  std::vector<std::string> incidents;          ///< upserted incident ids, in order of change
+  std::vector<std::string> removed_incidents;  ///< left the picture (retention)
+  std::vector<std::string> tasks;              ///< upserted task ids
+  bool gauges = false;                         ///< a gauge crossed its warning level
+  std::optional<v1::CommandResult> result;     ///< for commands
+
+  bool empty() const {
+    return incidents.empty() && removed_incidents.empty() && tasks.empty() && !gauges &&
+           !result;
+  }
+};
+
+class Picture {
+ public:
+  Picture(const gis::LayerSet& layers, const EngineRules& rules);
+
+  /// Applies one journaled entry: an observation (already prepared), a command or a tick.
+  Changes apply(const v1::JournalEntry& entry);
+
+  /// Whether an observation id is already in the picture's idempotency window.
+  bool seen(const std::string& observation_id) const { return seen_.count(observation_id) != 0; }
+
+  /// Checks a command against the current picture without changing it (the server refuses
+  /// what cannot succeed before journaling it). apply() checks again.
+  std::optional<v1::CommandResult> check(const v1::Command& command) const;
+
+  /// The earliest due time (µs) of a task not yet overdue, if any: when a tick is needed.
+  std::optional<std::int64_t> next_deadline_us() const;
+
+  const std::map<std::string, v1::Incident>& incidents() const { return incidents_; }
+  const std::map<std::string, v1::Task>& tasks() const { return tasks_; }
+  const v1::Incident* incident(const std::string& id) const;
+  const v1::Task* task(const std::string& id) const;
+  std::uint64_t seq() const { return seq_; }
+  std::int64_t now_us() const { return now_us_; }
+
+  /// Figures for the wall within a set of districts (empty = everywhere).
+  v1::Kpis kpis(const std::set<std::string>& districts) const;
+
+  /// The whole state, deterministic: incidents, tasks, gauges and seen ids sorted by id.
+  v1::EngineState state() const;
+  /// Replaces everything with a saved state (a snapshot).
+  void restore(const v1::EngineState& state);
+
+ private:
+  struct Gauge {
+    v1::GaugeState state;
+  };
+
+  void apply_observation(const v1::Observation& o, Changes& changes);
+  void apply_fire(const v1::Observation& o, Changes& changes);
+  void apply_flood(const v1::Observation& o, Changes& changes);
+  void apply_security(const v1::Observation& o, Changes& changes);
+  void apply_tick(Changes& changes);
+  v1::CommandResult apply_command(const v1::Command& command, const std::string& actor,
+                                  Changes& changes);
+  v1::CommandResult run_command(const v1::Command& command, const std::string& actor,
+                                Changes* changes);
+
+  v1::Incident& open_incident(v1::IncidentKind kind, const v1::Observation& o);
+  v1::Evidence& add_evidence(v1::Incident& incident, const v1::Observation& o,
+                            double confidence, const std::string& summary);
+  void refresh_nearby(v1::Incident& incident);
+  void transition(v1::Incident& incident, v1::IncidentStatus to, const std::string& by,
+                  const std::string& note);
+  void transition(v1::Task& task, v1::TaskState to, const std::string& by,
+                  const std::string& note);
+  void cancel_open_tasks(v1::Incident& incident, const std::string& by, const std::string& why,
+                         Changes& changes);
+  void escalate(v1::Incident& incident, v1::Severity computed);
+  bool near_sensitive(const v1::LonLat& position, double radius_m) const;
+  void index_fire(const v1::Incident& incident);
+  void unindex_fire(const v1::Incident& incident);
+  std::vector<std::string> fire_candidates(const v1::LonLat& position) const;
+  static bool is_open(v1::IncidentStatus status);
+  static bool is_active(v1::TaskState state);
+  void touch(v1::Incident& incident, Changes& changes);
+
+  const gis::LayerSet& layers_;
+  const EngineRules& rules_;
+
+  std::uint64_t seq_ = 0;
+  std::int64_t now_us_ = 0;
+  std::string actor_;
+  std::map<std::string, v1::Incident> incidents_;
+  std::map<std::string, v1::Task> tasks_;
+  std::map<std::string, v1::GaugeState> gauges_;
+  std::map<std::string, std::int64_t> seen_;  ///< observation id -> observed_at (µs)
+  std::uint64_t next_incident_number_ = 1;
+  std::uint64_t next_task_number_ = 1;
+
+  // Derived indexes, rebuilt by restore(): never serialised.
+  std::unordered_map<std::int64_t, std::set<std::string>> fire_cells_;  ///< open fire incidents
+  std::map<std::string, std::string> open_security_by_camera_;          ///< camera -> incident
+  std::map<std::string, int> busy_teams_;  ///< resource id -> active tasks
+};
+
+}  // namespace quanyu::engine
