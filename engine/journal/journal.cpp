@@ -1,6 +1,7 @@
 #include "engine/journal/journal.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -9,11 +10,11 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <future>
 #include <limits>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -34,11 +35,16 @@ constexpr std::int64_t kWalSizeLimitBytes = 64LL * 1024 * 1024;
 
 std::string where(const std::filesystem::path& path) { return "journal " + path.string(); }
 
+// strerror is not thread-safe; the system category's message is.
+std::string system_message(int error) { return std::system_category().message(error); }
+
 JournalOptions checked(JournalOptions options) {
-  if (options.keep_snapshots == 0)
+  if (options.keep_snapshots == 0) {
     throw JournalError(where(options.path) + ": keep_snapshots must be at least 1");
-  if (options.max_batch_entries == 0)
+  }
+  if (options.max_batch_entries == 0) {
     throw JournalError(where(options.path) + ": max_batch_entries must be at least 1");
+  }
   return options;
 }
 
@@ -53,7 +59,7 @@ class FileLock {
     fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) {
       throw JournalError(where(journal_path) + ": cannot open " + lock_path + ": " +
-                         std::strerror(errno));
+                         system_message(errno));
     }
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       const int error = errno;
@@ -61,7 +67,7 @@ class FileLock {
       throw JournalError(where(journal_path) +
                          (error == EWOULDBLOCK
                               ? ": already open in another process or Journal"
-                              : ": cannot lock " + lock_path + ": " + std::strerror(error)));
+                              : ": cannot lock " + lock_path + ": " + system_message(error)));
     }
   }
   ~FileLock() { ::close(fd_); }  // closing releases the lock
@@ -84,8 +90,9 @@ std::uint64_t open_schema(sqlite::Database& db) {
   // Checks first, before anything writes to the file: a database to refuse stays untouched.
   // The first read also fails cleanly ("file is not a database") on a file that is not SQLite.
   const auto application_id = query_int(db, "PRAGMA application_id");
-  if (application_id != 0 && application_id != kApplicationId)
+  if (application_id != 0 && application_id != kApplicationId) {
     db.fail_plain("not a Quanyu journal (application_id " + std::to_string(application_id) + ")");
+  }
   const auto tables = query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
   const auto has_meta =
       query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
@@ -107,8 +114,9 @@ std::uint64_t open_schema(sqlite::Database& db) {
     // journal_mode answers with the mode in effect: anything but "wal" (e.g. a file system
     // without shared memory) would silently lose the concurrent replay and group commit.
     auto mode = db.prepare("PRAGMA journal_mode = WAL");
-    if (!mode.step("set journal_mode") || mode.column_blob(0) != "wal")
+    if (!mode.step("set journal_mode") || mode.column_blob(0) != "wal") {
       db.fail_plain("cannot switch to WAL mode");
+    }
   }
   // FULL: every commit fsyncs the WAL, so an acknowledged entry survives power loss as well as
   // kill -9 (NORMAL would only survive a process crash).
@@ -329,11 +337,14 @@ class Journal::Impl {
 
   void refuse_on_writer_thread(const char* what) const {
     // Waiting for the writer from inside its own callback would wait forever.
-    if (std::this_thread::get_id() == thread_.get_id())
+    if (std::this_thread::get_id() == thread_.get_id()) {
       throw std::logic_error(std::string("Journal::") + what + " called from a commit callback");
+    }
   }
 
   void run() {
+    // Named so `top -H` and a debugger show which thread is waiting on fsync.
+    pthread_setname_np(pthread_self(), "quanyu-journal");
     for (;;) {
       std::vector<Work> batch;
       std::optional<std::string> error;

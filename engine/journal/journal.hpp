@@ -39,9 +39,9 @@ class JournalError : public std::runtime_error {
 
 struct JournalOptions {
   std::filesystem::path path;  ///< e.g. <data_dir>/journal.db; the directory must exist
-  std::size_t max_batch_entries =
-      8192;                        ///< most entries per transaction (one append is never split)
-  std::size_t keep_snapshots = 2;  ///< newest snapshots kept; at least 1
+  /// Most entries per transaction; one append is never split, so a larger one goes alone.
+  std::size_t max_batch_entries = 8192;
+  std::size_t keep_snapshots = 2;                ///< newest snapshots kept; at least 1
   std::chrono::milliseconds busy_timeout{5000};  ///< wait for a lock held by another connection
 };
 
@@ -55,8 +55,8 @@ struct JournalStats {
   std::uint64_t bytes = 0;      ///< serialised entry bytes committed
   std::uint64_t snapshots = 0;  ///< snapshots stored
   std::uint64_t last_seq = 0;   ///< highest seq committed
-  std::uint64_t last_commit_us =
-      0;  ///< duration of the latest transaction (BEGIN to fsynced COMMIT)
+  /// Duration of the latest transaction, BEGIN to fsynced COMMIT.
+  std::uint64_t last_commit_us = 0;
   std::uint64_t commit_us_sum = 0;  ///< sum of all transaction durations
   /// Transactions per latency bucket (not cumulative): [i] counts those <= kCommitBucketBoundsUs[i]
   /// and above the previous bound; the last counts those above every bound.

@@ -247,7 +247,9 @@ Config load_config(const std::filesystem::path& file) {
   if (config.threads == 0) config.threads = std::max(1U, std::thread::hardware_concurrency());
 
   if (const YAML::Node rules = root["rules"]) {
-    check_keys(reader, rules, "rules", {"jurisdiction", "nearest"});
+    check_keys(reader, rules, "rules",
+               {"jurisdiction", "nearest", "fire", "flood", "security", "tasks", "validation",
+                "retention_s"});
     if (const YAML::Node j = rules["jurisdiction"]) {
       check_keys(reader, j, "rules.jurisdiction", {"tolerance_m"});
       config.gis.jurisdiction_tolerance_m =
@@ -269,7 +271,52 @@ Config load_config(const std::filesystem::path& file) {
         reader.fail("rules.nearest.radius_m", "must be positive");
       }
     }
+    auto& r = config.rules;
+    // Reads a positive number into `out`, naming the key when it is not.
+    auto positive = [&](const YAML::Node& node, const std::string& section, const char* key,
+                        auto& out) {
+      using T = std::decay_t<decltype(out)>;
+      const std::string path = "rules." + section + "." + key;
+      out = reader.get<T>(node, key, path, out);
+      if (!(out > 0)) reader.fail(path, "must be positive");
+    };
+    if (const YAML::Node f = rules["fire"]) {
+      check_keys(reader, f, "rules.fire", {"radius_m", "window_s", "sensitive_radius_m"});
+      positive(f, "fire", "radius_m", r.fire.radius_m);
+      positive(f, "fire", "window_s", r.fire.window_s);
+      positive(f, "fire", "sensitive_radius_m", r.fire.sensitive_radius_m);
+    }
+    if (const YAML::Node f = rules["flood"]) {
+      check_keys(reader, f, "rules.flood",
+                 {"resolve_after_readings", "rising_m_per_h", "fast_rise_m_per_h"});
+      positive(f, "flood", "resolve_after_readings", r.flood.resolve_after_readings);
+      positive(f, "flood", "rising_m_per_h", r.flood.rising_m_per_h);
+      positive(f, "flood", "fast_rise_m_per_h", r.flood.fast_rise_m_per_h);
+    }
+    if (const YAML::Node f = rules["security"]) {
+      check_keys(reader, f, "rules.security",
+                 {"dedup_window_s", "repeat_escalation", "sensitive_radius_m"});
+      positive(f, "security", "dedup_window_s", r.security.dedup_window_s);
+      positive(f, "security", "repeat_escalation", r.security.repeat_escalation);
+      positive(f, "security", "sensitive_radius_m", r.security.sensitive_radius_m);
+    }
+    if (const YAML::Node f = rules["tasks"]) {
+      check_keys(reader, f, "rules.tasks", {"verify_due_s", "handle_due_s", "evacuate_due_s"});
+      positive(f, "tasks", "verify_due_s", r.tasks.verify_due_s);
+      positive(f, "tasks", "handle_due_s", r.tasks.handle_due_s);
+      positive(f, "tasks", "evacuate_due_s", r.tasks.evacuate_due_s);
+    }
+    if (const YAML::Node f = rules["validation"]) {
+      check_keys(reader, f, "rules.validation", {"max_age_s", "max_ahead_s", "max_batch"});
+      positive(f, "validation", "max_age_s", r.validation.max_age_s);
+      positive(f, "validation", "max_ahead_s", r.validation.max_ahead_s);
+      positive(f, "validation", "max_batch", r.validation.max_batch);
+    }
+    r.retention_s = reader.get<std::int64_t>(rules, "retention_s", "rules.retention_s", r.retention_s);
+    if (r.retention_s <= 0) reader.fail("rules.retention_s", "must be positive");
   }
+  config.rules.nearest_k = config.gis.nearest_k;
+  config.rules.nearest_radius_m = config.gis.nearest_radius_m;
 
   const YAML::Node layers = root["layers"];
   if (!layers || !layers.IsSequence() || layers.size() == 0) {

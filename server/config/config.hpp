@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/rules.hpp"
 #include "gis/layers/layer_loader.hpp"
 
 namespace quanyu::server {
@@ -46,6 +47,7 @@ struct Config {
   std::filesystem::path web_root;
   std::size_t body_limit_bytes = std::size_t{4} * 1024 * 1024;
   GisRules gis;
+  engine::EngineRules rules;  ///< fusion, severity, tasks, validation (nearest_* mirror `gis`)
   std::vector<gis::LayerSpec> layers;
   std::vector<TokenConfig> tokens;
 };

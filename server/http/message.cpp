@@ -21,13 +21,16 @@ const std::string& Request::header(const std::string& name) const {
   return it == headers.end() ? kEmpty : it->second;
 }
 
-Response error_response(int status, std::string_view code, std::string_view message) {
+Response error_response(int status, std::string_view code, std::string_view message,
+                        long index) {
   Response response;
   response.status = status;
+  response.error_code = std::string(code);
   response.body = R"({"error":{"code":)";
   gis::append_json_string(response.body, code);
   response.body += R"(,"message":)";
   gis::append_json_string(response.body, message);
+  if (index >= 0) response.body += R"(,"index":)" + std::to_string(index);
   response.body += "}}";
   return response;
 }

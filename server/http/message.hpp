@@ -24,13 +24,16 @@ struct Request {
 
 struct Response {
   int status = 200;
+  std::string error_code;  ///< set by error_response(), for counting refusals
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-/// A JSON error body `{"error":{"code":...,"message":...}}` with `status`.
-Response error_response(int status, std::string_view code, std::string_view message);
+/// A JSON error body `{"error":{"code":...,"message":...}}` with `status`; with an index when the
+/// error concerns one element of a batch.
+Response error_response(int status, std::string_view code, std::string_view message,
+                        long index = -1);
 
 /// Decodes the query string into (name, value) pairs in order, with %XX and '+' decoded.
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "server/http/api.hpp"
+#include "server/live/engine_service.hpp"
 
 namespace quanyu::server {
 namespace {
@@ -38,10 +39,11 @@ void fail(const beast::error_code& ec, const char* what) {
 
 /// Shared by the listener and every session: the routes, the limits and the stop flag.
 struct SharedState {
-  const http::Api& api;
+  http::Api& api;
   std::size_t body_limit;
   std::atomic<bool> stopping{false};
   std::atomic<int> sessions{0};
+  std::atomic<std::uint64_t> refusals_body_limit{0};
 };
 
 /// One HTTP/1.1 connection: read a request, answer it, repeat while keep-alive.
@@ -70,15 +72,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void on_read(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec == bhttp::error::body_limit) {
+      state_.refusals_body_limit.fetch_add(1);
       respond(
           http::error_response(413, "payload_too_large",
                                "the body exceeds " + std::to_string(state_.body_limit) + " bytes"),
-          parser_->get(), false);
+          parser_->get().version(), false, false);
       return;
     }
     if (ec) return fail(ec, "read");
     const auto started = std::chrono::steady_clock::now();
-    const auto& message = parser_->get();
+    auto& message = parser_->get();
     http::Request request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
@@ -87,27 +90,40 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       request.headers[std::move(name)] = std::string(field.value());
     }
-    request.body = message.body();
-    http::Response response = state_.api.handle(request);
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-            .count();
-    // One line per request: method, path (no query: it may carry search terms), status, size, time.
-    spdlog::info("http {} {} -> {} {}B {:.2f}ms", request.method, request.path(), response.status,
-                 response.body.size(), ms);
-    respond(std::move(response), message, message.keep_alive() && !state_.stopping);
+    request.body = std::move(message.body());
+    const unsigned version = message.version();
+    const bool keep_alive = message.keep_alive() && !state_.stopping;
+    const bool head = message.method() == bhttp::verb::head;
+    std::string method = request.method;
+    std::string path(request.path());
+    state_.api.handle(
+        std::move(request), [self = shared_from_this(), version, keep_alive, head, started,
+                             method = std::move(method), path = std::move(path)](
+                                http::Response response) mutable {
+          // Routes may answer from another thread (the engine's strand): back to ours.
+          asio::post(self->stream_.get_executor(), [self, version, keep_alive, head, started,
+                                                    method = std::move(method),
+                                                    path = std::move(path),
+                                                    response = std::move(response)]() mutable {
+            const double ms = std::chrono::duration<double, std::milli>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count();
+            // One line per request: method, path (no query: it may carry search terms), status,
+            // size, time.
+            spdlog::info("http {} {} -> {} {}B {:.2f}ms", method, path, response.status,
+                         response.body.size(), ms);
+            self->respond(std::move(response), version, keep_alive, head);
+          });
+        });
   }
 
-  void respond(http::Response&& response, const bhttp::request<bhttp::string_body>& request,
-               bool keep_alive) {
+  void respond(http::Response&& response, unsigned version, bool keep_alive, bool head) {
     auto reply = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(response.status),
-        request.version() == 0 ? 11 : request.version());
+        static_cast<bhttp::status>(response.status), version == 0 ? 11 : version);
     reply->set(bhttp::field::server, "quanyu");
     reply->set(bhttp::field::content_type, response.content_type);
     reply->set(bhttp::field::cache_control, "no-store");
     for (const auto& [name, value] : response.headers) reply->set(name, value);
-    const bool head = request.method() == bhttp::verb::head;
     reply->body() = std::move(response.body);
     reply->keep_alive(keep_alive);
     reply->prepare_payload();
@@ -137,8 +153,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 struct Server::Impl {
   Impl(const Config& c, const gis::LayerSet& layers)
       : config(c),
-        api(c, layers),
         ioc(static_cast<int>(c.threads)),
+        engine(ioc, c, layers),
+        api(c, layers, engine),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
         state{api, c.body_limit_bytes} {}
@@ -161,9 +178,9 @@ struct Server::Impl {
     spdlog::info("stopping ({}): no new connections, finishing requests in flight", why);
     beast::error_code ec;
     acceptor.close(ec);
-    // Give open sessions a short grace period, then stop the loop regardless.
+    // Give open sessions a short grace period, then flush the journal and stop the loop.
     auto timer = std::make_shared<asio::steady_timer>(ioc, kStopGrace);
-    timer->async_wait([this, timer](beast::error_code) { ioc.stop(); });
+    timer->async_wait([this, timer](beast::error_code) { finish(); });
     poll_idle();
   }
 
@@ -171,16 +188,24 @@ struct Server::Impl {
     auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(50));
     timer->async_wait([this, timer](beast::error_code) {
       if (state.sessions == 0) {
-        ioc.stop();
+        finish();
       } else {
         poll_idle();
       }
     });
   }
 
+  /// Once: flush the journal, store a snapshot, then end the event loop.
+  void finish() {
+    if (finishing.exchange(true)) return;
+    engine.stop([this] { ioc.stop(); });
+  }
+
   const Config& config;
-  http::Api api;
   asio::io_context ioc;
+  EngineService engine;
+  http::Api api;
+  std::atomic<bool> finishing{false};
   tcp::acceptor acceptor;
   asio::signal_set signals;
   SharedState state;
@@ -213,6 +238,7 @@ void Server::run() {
   impl_->signals.async_wait([this](const beast::error_code& ec, int signal) {
     if (!ec) impl_->begin_stop(signal == SIGINT ? "SIGINT" : "SIGTERM");
   });
+  impl_->engine.start();
   impl_->accept();
   std::vector<std::thread> threads;
   threads.reserve(impl_->config.threads - 1);

@@ -4,13 +4,13 @@
 
 #include "engine/journal/journal.hpp"
 
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <future>
@@ -63,6 +63,7 @@ v1::JournalEntry make_entry(std::uint64_t seq) {
 
 std::vector<v1::JournalEntry> make_entries(std::uint64_t first, std::size_t count) {
   std::vector<v1::JournalEntry> entries;
+  entries.reserve(count);
   for (std::size_t i = 0; i < count; ++i) entries.push_back(make_entry(first + i));
   return entries;
 }
@@ -116,8 +117,9 @@ TEST(Journal, AppendThenReplayRoundTrip) {
 
   const auto replayed = replay_all(journal);
   ASSERT_EQ(replayed.size(), 5u);
-  for (std::uint64_t seq = 1; seq <= 5; ++seq)
+  for (std::uint64_t seq = 1; seq <= 5; ++seq) {
     EXPECT_EQ(replayed[seq - 1].SerializeAsString(), make_entry(seq).SerializeAsString()) << seq;
+  }
   EXPECT_TRUE(replayed[0].has_observation());
   EXPECT_TRUE(replayed[1].has_command());
   EXPECT_TRUE(replayed[2].has_tick());
@@ -163,8 +165,8 @@ TEST(Journal, RefusesEntriesOutOfOrderOrWithGaps) {
 TEST(Journal, GroupCommitSharesTransactionsAmongConcurrentAppends) {
   TempDir dir;
   Journal journal({dir / "journal.db"});
-  constexpr int kThreads = 4;
-  constexpr int kAppendsPerThread = 500;
+  constexpr std::uint64_t kThreads = 4;
+  constexpr std::uint64_t kAppendsPerThread = 500;
   constexpr std::uint64_t kTotal = kThreads * kAppendsPerThread;
 
   // Plays the engine strand: a seq is assigned and appended in one critical section.
@@ -173,9 +175,10 @@ TEST(Journal, GroupCommitSharesTransactionsAmongConcurrentAppends) {
   std::vector<std::atomic<int>> calls(kTotal + 1);
   std::vector<std::uint64_t> callback_order;  // callbacks run on the writer thread only
   std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
+  threads.reserve(kThreads);
+  for (std::uint64_t t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < kAppendsPerThread; ++i) {
+      for (std::uint64_t i = 0; i < kAppendsPerThread; ++i) {
         const std::lock_guard lock(engine);
         const auto seq = next_seq++;
         journal.append({make_entry(seq)}, [&, seq](const std::optional<std::string>& error) {
@@ -254,8 +257,9 @@ TEST(Journal, SnapshotIsStoredAfterTheEntriesQueuedBeforeIt) {
   TempDir dir;
   Journal journal({dir / "journal.db"});
   std::atomic<int> calls{0};
-  for (std::uint64_t seq = 1; seq <= 100; ++seq)
+  for (std::uint64_t seq = 1; seq <= 100; ++seq) {
     journal.append({make_entry(seq)}, [&](const std::optional<std::string>&) { ++calls; });
+  }
   journal.save_snapshot(make_state(100));
   // When the snapshot is stored, everything it covers is durable and acknowledged.
   EXPECT_EQ(calls.load(), 100);
@@ -295,8 +299,9 @@ TEST(Journal, ReplayIsSafeWhileTheWriterRuns) {
   Journal journal({dir / "journal.db"});
   std::atomic<bool> done{false};
   std::thread writer([&] {
-    for (std::uint64_t first = 1; first <= 2000; first += 10)
+    for (std::uint64_t first = 1; first <= 2000; first += 10) {
       journal.append(make_entries(first, 10), nullptr);
+    }
     journal.flush();
     done = true;
   });

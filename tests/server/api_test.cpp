@@ -3,9 +3,14 @@
 #include "server/http/static_files.hpp"
 
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <boost/asio/io_context.hpp>
+#include <thread>
 
 #include "gtest_include.hpp"
 #include "quanyu/v1/layer.pb.h"
+#include "quanyu/v1/observation.pb.h"
 #include "test_support.hpp"
 
 namespace quanyu::server::http {
@@ -15,20 +20,51 @@ class ApiTest : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     config_ = new Config(load_config(test::config_dir() + "/quanyu.yaml"));
-    layers_ =
-        gis::LayerSet::load(config_->layers, {config_->gis.jurisdiction_tolerance_m}).release();
+    layers_ = gis::LayerSet::load(config_->layers, {config_->gis.jurisdiction_tolerance_m}).release();
   }
   static void TearDownTestSuite() {
     delete layers_;
     delete config_;
   }
 
-  Response get(const std::string& target, const std::string& token = "quanyu-demo-wall") const {
+  ApiTest() {
+    config_->data_dir = data_.path();
+    engine_ = std::make_unique<EngineService>(ioc_, *config_, *layers_);
+    api_ = std::make_unique<Api>(*config_, *layers_, *engine_);
+  }
+
+  /// Runs the request through the API and the engine's strand until it is answered.
+  Response call(Request request) {
+    std::optional<Response> answer;
+    api_->handle(std::move(request), [&](Response r) { answer = std::move(r); });
+    // The journal commits on its own thread and posts back: wait for that, for up to 10 s.
+    for (int i = 0; !answer && i < 10'000; ++i) {
+      if (ioc_.run_for(std::chrono::milliseconds(1)) == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      ioc_.restart();
+    }
+    if (!answer) throw std::runtime_error("no answer");
+    return *answer;
+  }
+
+  Response get(const std::string& target, const std::string& token = "quanyu-demo-wall") {
     Request request;
     request.method = "GET";
     request.target = target;
     if (!token.empty()) request.headers["authorization"] = "Bearer " + token;
-    return Api(*config_, *layers_).handle(request);
+    return call(std::move(request));
+  }
+
+  Response send(const std::string& method, const std::string& target, const std::string& body,
+                const std::string& token, const std::string& type = "application/json") {
+    Request request;
+    request.method = method;
+    request.target = target;
+    request.body = body;
+    if (!type.empty()) request.headers["content-type"] = type;
+    request.headers["authorization"] = "Bearer " + token;
+    return call(std::move(request));
   }
 
   template <typename Message>
@@ -41,6 +77,10 @@ class ApiTest : public testing::Test {
 
   static Config* config_;
   static const gis::LayerSet* layers_;
+  test::TempDir data_;
+  boost::asio::io_context ioc_;
+  std::unique_ptr<EngineService> engine_;
+  std::unique_ptr<Api> api_;
 };
 
 Config* ApiTest::config_ = nullptr;
@@ -116,11 +156,7 @@ TEST_F(ApiTest, LayerErrorsAreClear) {
   EXPECT_EQ(unknown.status, 404);
   EXPECT_THAT(unknown.body, testing::HasSubstr("no layer named 'lakes'"));
   EXPECT_EQ(get("/api/v1/nothing").status, 404);
-  Request post;
-  post.method = "POST";
-  post.target = "/api/v1/layers";
-  post.headers["authorization"] = "Bearer quanyu-demo-admin";
-  EXPECT_EQ(Api(*config_, *layers_).handle(post).status, 405);
+  EXPECT_EQ(send("POST", "/api/v1/layers", "", "quanyu-demo-admin").status, 405);
 }
 
 TEST_F(ApiTest, LocateGivesDistrictAndNearestResources) {
@@ -196,18 +232,173 @@ TEST(StaticFiles, ServesTheWebClientAndNothingOutsideIt) {
   std::filesystem::remove(root.path().parent_path() / "quanyu-secret.txt");
 }
 
-TEST(StaticFiles, RootDescribesTheServiceUntilTheClientIsBuilt) {
-  Config config = load_config(test::config_dir() + "/quanyu.yaml");
-  config.web_root = "/nonexistent/dist";
-  const auto layers = gis::LayerSet::load(config.layers, {config.gis.jurisdiction_tolerance_m});
-  Request request;
-  request.method = "GET";
-  request.target = "/";
-  const auto response = Api(config, *layers).handle(request);
+TEST_F(ApiTest, RootDescribesTheServiceUntilTheClientIsBuilt) {
+  const auto saved = config_->web_root;
+  config_->web_root = "/nonexistent/dist";
+  const auto response = get("/", "");
   EXPECT_EQ(response.status, 200);
   EXPECT_THAT(response.body, testing::HasSubstr("not built: no index.html in /nonexistent/dist"));
-  request.target = "/nothing.html";
-  EXPECT_EQ(Api(config, *layers).handle(request).status, 404);
+  EXPECT_EQ(get("/nothing.html", "").status, 404);
+  config_->web_root = saved;
+}
+
+}  // namespace
+}  // namespace quanyu::server::http
+
+namespace quanyu::server::http {
+namespace {
+
+std::string now_rfc3339() {
+  return google::protobuf::util::TimeUtil::ToString(google::protobuf::util::TimeUtil::GetCurrentTime());
+}
+
+std::string smoke_json(const std::string& id, const std::string& tower, double confidence,
+                       double lon, double lat) {
+  return R"({"id":")" + id + R"(","source":"test","observedAt":")" + now_rfc3339() +
+         R"(","position":{"x":)" + std::to_string(lon) + R"(,"y":)" + std::to_string(lat) +
+         R"(},"smokeDetection":{"towerId":")" + tower + R"(","confidence":)" +
+         std::to_string(confidence) + "}}";
+}
+
+constexpr const char* kFeed = "quanyu-demo-feed";
+constexpr const char* kDuty = "quanyu-demo-duty";
+constexpr const char* kYuzhong = "quanyu-demo-yuzhong";  // subcentre of 渝中区 and 南岸区
+
+TEST_F(ApiTest, IngestAcceptsOneObjectAnArrayOrABatchAndCountsDuplicates) {
+  auto r = send("POST", "/api/v1/observations", smoke_json("o1", "t1", 0.7, 107.25, 29.70), kFeed);
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(r.body, R"({"accepted":1,"duplicates":0})");
+  r = send("POST", "/api/v1/observations",
+           "[" + smoke_json("o1", "t1", 0.7, 107.25, 29.70) + "," +
+               smoke_json("o2", "t2", 0.8, 107.251, 29.70) + "," +
+               smoke_json("o2", "t2", 0.8, 107.251, 29.70) + "]",
+           kFeed);
+  EXPECT_EQ(r.body, R"({"accepted":1,"duplicates":2})");
+  r = send("POST", "/api/v1/observations",
+           R"({"observations":[)" + smoke_json("o3", "t3", 0.6, 107.252, 29.70) + "]}", kFeed);
+  EXPECT_EQ(r.body, R"({"accepted":1,"duplicates":0})");
+  // Protobuf.
+  v1::ObservationBatch batch;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  R"({"observations":[)" + smoke_json("o4", "t4", 0.6, 107.25, 29.701) + "]}", &batch)
+                  .ok());
+  r = send("POST", "/api/v1/observations", batch.SerializeAsString(), kFeed,
+           "application/x-protobuf");
+  EXPECT_EQ(r.body, R"({"accepted":1,"duplicates":0})");
+
+  const auto incidents = get("/api/v1/incidents", kDuty);
+  EXPECT_EQ(incidents.content_type, "application/geo+json");
+  EXPECT_THAT(incidents.body, testing::HasSubstr(R"("id":"INC-000001")"));
+  EXPECT_THAT(incidents.body, testing::Not(testing::HasSubstr("INC-000002")));  // all fused
+  const auto fire = parse<v1::Incident>(get("/api/v1/incidents/INC-000001", kDuty));
+  EXPECT_EQ(fire.evidence_size(), 4);
+  EXPECT_EQ(fire.district().name(), "涪陵区");
+}
+
+TEST_F(ApiTest, IngestRefusalsNameTheFieldAndIndexAndApplyNothing) {
+  auto r = send("POST", "/api/v1/observations",
+                "[" + smoke_json("ok1", "t1", 0.7, 107.25, 29.70) + "," +
+                    smoke_json("bad", "t1", 1.7, 107.25, 29.70) + "]",
+                kFeed);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, testing::HasSubstr(R"("code":"invalid_observation")"));
+  EXPECT_THAT(r.body, testing::HasSubstr("smokeDetection.confidence"));
+  EXPECT_THAT(r.body, testing::HasSubstr(R"("index":1)"));
+  EXPECT_THAT(get("/api/v1/incidents", kDuty).body, testing::HasSubstr(R"("features":[])"));
+
+  EXPECT_EQ(send("POST", "/api/v1/observations", "{", kFeed).status, 400);
+  EXPECT_EQ(send("POST", "/api/v1/observations", "[]", kFeed).status, 400);
+  EXPECT_EQ(send("POST", "/api/v1/observations", R"({"nonsense":1})", kFeed).status, 400);
+  EXPECT_EQ(send("POST", "/api/v1/observations", "x", kFeed, "text/plain").status, 415);
+  EXPECT_EQ(send("POST", "/api/v1/observations", "\x01\x02", kFeed, "application/x-protobuf").status,
+            400);
+  // Roles: only feed and admin ingest; a feed reads nothing.
+  EXPECT_EQ(send("POST", "/api/v1/observations", smoke_json("x", "t", 0.5, 107, 29.7), kDuty).status,
+            403);
+  EXPECT_EQ(get("/api/v1/incidents", kFeed).status, 403);
+  EXPECT_EQ(get("/api/v1/observations", kFeed).status, 405);
+  // Every refusal is counted by reason.
+  const auto metrics = get("/metrics", "");
+  EXPECT_THAT(metrics.body, testing::HasSubstr(R"(quanyu_refusals_total{reason="invalid_observation"} 1)"));
+  EXPECT_THAT(metrics.body, testing::HasSubstr(R"(quanyu_refusals_total{reason="unsupported_media_type"} 1)"));
+  EXPECT_THAT(metrics.body, testing::HasSubstr(R"(quanyu_refusals_total{reason="forbidden"} 2)"));
+}
+
+TEST_F(ApiTest, LifecycleOverRest) {
+  send("POST", "/api/v1/observations", smoke_json("f1", "t1", 0.7, 107.25, 29.70), kFeed);
+  auto r = send("POST", "/api/v1/incidents/INC-000001/close", "", kDuty);
+  EXPECT_EQ(r.status, 409) << r.body;  // acknowledge first
+  EXPECT_EQ(send("POST", "/api/v1/incidents/INC-000001/ack", "", "quanyu-demo-wall").status, 403);
+  r = send("POST", "/api/v1/incidents/INC-000001/ack", R"({"note":"收到"})", kDuty);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(parse<v1::Incident>(r).status(), v1::INCIDENT_STATUS_ACKNOWLEDGED);
+
+  r = send("POST", "/api/v1/incidents/INC-000001/tasks", "", kDuty);  // 一键派发核查任务
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto task = parse<v1::Task>(r);
+  EXPECT_EQ(task.kind(), v1::TASK_KIND_VERIFY);
+  EXPECT_FALSE(task.resource_id().empty());
+  const auto tasks = get("/api/v1/tasks?state=dispatched", kDuty);
+  EXPECT_THAT(tasks.body, testing::HasSubstr(task.id()));
+
+  r = send("PATCH", "/api/v1/tasks/" + task.id(), R"({"state":"TASK_STATE_ACCEPTED"})", kDuty);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(parse<v1::Task>(r).state(), v1::TASK_STATE_ACCEPTED);
+  EXPECT_EQ(send("PATCH", "/api/v1/tasks/" + task.id(), R"({"state":"TASK_STATE_DISPATCHED"})", kDuty)
+                .status,
+            409);
+  EXPECT_EQ(send("PATCH", "/api/v1/tasks/TASK-999", R"({"state":"TASK_STATE_DONE"})", kDuty).status,
+            404);
+  r = send("POST", "/api/v1/incidents/INC-000001/severity", R"({"severity":"SEVERITY_RED"})", kDuty);
+  EXPECT_EQ(parse<v1::Incident>(r).severity(), v1::SEVERITY_RED);
+  r = send("POST", "/api/v1/incidents/INC-000001/close", R"({"note":"销号"})", kDuty);
+  EXPECT_EQ(parse<v1::Incident>(r).status(), v1::INCIDENT_STATUS_CLOSED);
+  EXPECT_EQ(send("POST", "/api/v1/incidents/INC-000001/explode", "", kDuty).status, 404);
+  EXPECT_EQ(send("POST", "/api/v1/incidents/INC-000001/ack", "note", kDuty, "text/plain").status, 415);
+
+  const auto kpis = parse<v1::Kpis>(get("/api/v1/kpis", kDuty));
+  EXPECT_EQ(kpis.open_tasks(), 0U);
+  EXPECT_GT(kpis.mean_time_to_acknowledge_s(), 0.0);
+}
+
+TEST_F(ApiTest, SubcentreSeesAndCommandsOnlyItsDistricts) {
+  // One fire in 涪陵区, one security alarm in 渝中区.
+  send("POST", "/api/v1/observations", smoke_json("f1", "t1", 0.7, 107.25, 29.70), kFeed);
+  send("POST", "/api/v1/observations",
+       R"({"id":"c1","source":"cam","observedAt":")" + now_rfc3339() +
+           R"(","position":{"x":106.5775,"y":29.5574},"cameraAlarm":{"cameraId":"cam-jfb","type":"TYPE_INTRUSION","priority":2}})",
+       kFeed);
+  const auto all = get("/api/v1/incidents", kDuty);
+  EXPECT_THAT(all.body, testing::HasSubstr("INC-000001"));
+  EXPECT_THAT(all.body, testing::HasSubstr("INC-000002"));
+  const auto mine = get("/api/v1/incidents", kYuzhong);
+  EXPECT_THAT(mine.body, testing::Not(testing::HasSubstr("INC-000001")));
+  EXPECT_THAT(mine.body, testing::HasSubstr("INC-000002"));
+  EXPECT_EQ(get("/api/v1/incidents/INC-000001", kYuzhong).status, 404);
+  EXPECT_EQ(send("POST", "/api/v1/incidents/INC-000001/ack", "", kYuzhong).status, 404);
+  EXPECT_EQ(send("POST", "/api/v1/incidents/INC-000002/ack", "", kYuzhong).status, 200);
+  const auto kpis = parse<v1::Kpis>(get("/api/v1/kpis", kYuzhong));
+  ASSERT_EQ(kpis.open_incidents_size(), 1);
+  EXPECT_EQ(kpis.open_incidents(0).adcode(), "500103");
+}
+
+TEST_F(ApiTest, IncidentFilters) {
+  send("POST", "/api/v1/observations", smoke_json("f1", "t1", 0.3, 107.25, 29.70), kFeed);
+  send("POST", "/api/v1/observations",
+       R"({"id":"c1","source":"cam","observedAt":")" + now_rfc3339() +
+           R"(","position":{"x":106.5775,"y":29.5574},"cameraAlarm":{"cameraId":"cam-jfb","type":"TYPE_INTRUSION","priority":1}})",
+       kFeed);
+  EXPECT_THAT(get("/api/v1/incidents?kind=fire", kDuty).body, testing::Not(testing::HasSubstr("INC-000002")));
+  EXPECT_THAT(get("/api/v1/incidents?kind=security", kDuty).body, testing::Not(testing::HasSubstr("INC-000001")));
+  EXPECT_THAT(get("/api/v1/incidents?minSeverity=orange", kDuty).body,
+              testing::Not(testing::HasSubstr("INC-000001")));
+  EXPECT_THAT(get("/api/v1/incidents?district=500102", kDuty).body, testing::HasSubstr("INC-000001"));
+  EXPECT_THAT(get("/api/v1/incidents?bbox=106.5,29.5,106.6,29.6", kDuty).body,
+              testing::Not(testing::HasSubstr("INC-000001")));
+  EXPECT_THAT(get("/api/v1/incidents?status=closed", kDuty).body, testing::HasSubstr(R"("features":[])"));
+  EXPECT_EQ(get("/api/v1/incidents?status=burning", kDuty).status, 400);
+  EXPECT_EQ(get("/api/v1/incidents?kind=volcano", kDuty).status, 400);
+  EXPECT_EQ(get("/api/v1/incidents?minSeverity=purple", kDuty).status, 400);
 }
 
 }  // namespace
