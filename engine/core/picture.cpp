@@ -313,34 +313,45 @@ void Picture::apply_fire(const v1::Observation& o, Changes& changes) {
   }
   add_evidence(*target, o, confidence, summary).set_flame(flame);
 
-  // Noisy-OR over independent sources (each source counted once, at its highest confidence);
-  // the position is the confidence-weighted centre of the evidence.
-  std::map<std::string, double> by_source;
-  double weight = 0.0;
-  double lon = 0.0;
-  double lat = 0.0;
-  bool any_flame = false;
-  for (const auto& e : target->evidence()) {
-    double& c = by_source[e.source()];
-    c = std::max(c, e.confidence());
-    const double w = std::max(e.confidence(), 0.05);
-    weight += w;
-    lon += w * e.position().lon();
-    lat += w * e.position().lat();
-    any_flame = any_flame || e.flame();
+  // Noisy-OR over independent sources (each counted once, at its highest confidence); the
+  // position is the confidence-weighted centre of all evidence. Kept as running sums.
+  v1::FireAggregate& sums = fires_[target->id()];
+  sums.set_incident_id(target->id());
+  auto* sources = sums.mutable_sources();
+  auto at = std::lower_bound(sources->begin(), sources->end(), o.source(),
+                             [](const v1::FireAggregate::Source& s, const std::string& name) {
+                               return s.source() < name;
+                             });
+  if (at == sources->end() || at->source() != o.source()) {
+    const int index = static_cast<int>(at - sources->begin());
+    sources->Add();
+    for (int i = sources->size() - 1; i > index; --i) sources->SwapElements(i, i - 1);
+    sources->Mutable(index)->set_source(o.source());
+    at = sources->begin() + index;
   }
+  at->set_confidence(std::max(at->confidence(), confidence));
+  const double w = std::max(confidence, 0.05);
+  sums.set_weight(sums.weight() + w);
+  sums.set_weighted_lon(sums.weighted_lon() + w * o.location().lon());
+  sums.set_weighted_lat(sums.weighted_lat() + w * o.location().lat());
+  sums.set_flame(sums.flame() || flame);
+
   double miss = 1.0;
-  for (const auto& [source, c] : by_source) miss *= 1.0 - c;
+  for (const auto& s : sums.sources()) miss *= 1.0 - s.confidence();
   target->set_confidence(1.0 - miss);
-  target->mutable_position()->set_lon(lon / weight);
-  target->mutable_position()->set_lat(lat / weight);
+  target->mutable_position()->set_lon(sums.weighted_lon() / sums.weight());
+  target->mutable_position()->set_lat(sums.weighted_lat() / sums.weight());
   index_fire(*target);
-  refresh_nearby(*target);
+  // The nearest resources change only when the centre moves noticeably.
+  if (target->nearby_size() == 0 || distance_m(sums.nearby_at(), target->position()) > 100.0) {
+    refresh_nearby(*target);
+    *sums.mutable_nearby_at() = target->position();
+  }
 
   FireFacts facts;
-  facts.sources = by_source.size();
+  facts.sources = static_cast<std::size_t>(sums.sources_size());
   facts.confidence = target->confidence();
-  facts.flame = any_flame;
+  facts.flame = sums.flame();
   facts.near_sensitive = near_sensitive(target->position(), rules_.fire.sensitive_radius_m);
   escalate(*target, fire_severity(facts));
   touch(*target, changes);
@@ -489,7 +500,10 @@ void Picture::transition(v1::Incident& incident, v1::IncidentStatus to, const st
   const bool was_open = is_open(incident.status());
   incident.set_status(to);
   if (was_open && !is_open(to)) {
-    if (incident.kind() == v1::INCIDENT_KIND_FIRE) unindex_fire(incident);
+    if (incident.kind() == v1::INCIDENT_KIND_FIRE) {
+      unindex_fire(incident);
+      fires_.erase(incident.id());
+    }
     if (incident.kind() == v1::INCIDENT_KIND_SECURITY) {
       for (auto it = open_security_by_camera_.begin(); it != open_security_by_camera_.end();) {
         it = it->second == incident.id() ? open_security_by_camera_.erase(it) : std::next(it);
@@ -904,6 +918,7 @@ v1::EngineState Picture::state() const {
   }
   s.set_next_incident_number(next_incident_number_);
   s.set_next_task_number(next_task_number_);
+  for (const auto& [id, sums] : fires_) *s.add_fires() = sums;
   return s;
 }
 
@@ -914,6 +929,7 @@ void Picture::restore(const v1::EngineState& s) {
   tasks_.clear();
   gauges_.clear();
   seen_.clear();
+  fires_.clear();
   fire_cells_.clear();
   open_security_by_camera_.clear();
   busy_teams_.clear();
@@ -933,6 +949,7 @@ void Picture::restore(const v1::EngineState& s) {
   for (const auto& seen : s.seen()) seen_[seen.id()] = to_micros(seen.observed_at());
   next_incident_number_ = s.next_incident_number();
   next_task_number_ = s.next_task_number();
+  for (const auto& sums : s.fires()) fires_[sums.incident_id()] = sums;
 }
 
 }  // namespace quanyu::engine

@@ -109,6 +109,7 @@ class Picture {
   std::map<std::string, v1::Task> tasks_;
   std::map<std::string, v1::GaugeState> gauges_;
   std::map<std::string, std::int64_t> seen_;  ///< observation id -> observed_at (µs)
+  std::map<std::string, v1::FireAggregate> fires_;  ///< open fire incidents' running sums
   std::uint64_t next_incident_number_ = 1;
   std::uint64_t next_task_number_ = 1;
 

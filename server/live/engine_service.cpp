@@ -126,8 +126,14 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void maybe_snapshot() {
-    if (since_snapshot < kSnapshotEvery) return;
+    // A snapshot costs a serialisation of the whole picture on this strand; replay runs at
+    // several hundred thousand entries a second. So: after many entries, or after some entries
+    // and some time, never merely because traffic is heavy.
+    const auto now = std::chrono::steady_clock::now();
+    if (since_snapshot < kSnapshotMinEntries) return;
+    if (since_snapshot < kSnapshotMaxEntries && now - last_snapshot < kSnapshotInterval) return;
     since_snapshot = 0;
+    last_snapshot = now;
     journal->save_snapshot(picture.state());
   }
 
@@ -162,7 +168,10 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
            });
   }
 
-  static constexpr std::size_t kSnapshotEvery = 20'000;
+  static constexpr std::size_t kSnapshotMinEntries = 10'000;
+  static constexpr std::size_t kSnapshotMaxEntries = 500'000;
+  static constexpr auto kSnapshotInterval = std::chrono::minutes(5);
+  std::chrono::steady_clock::time_point last_snapshot = std::chrono::steady_clock::now();
 
   asio::io_context& ioc;
   asio::strand<asio::io_context::executor_type> strand;
