@@ -228,7 +228,8 @@ Config load_config(const std::filesystem::path& file) {
 
   if (const YAML::Node server = root["server"]) {
     check_keys(reader, server, "server",
-               {"listen", "threads", "data_dir", "web_root", "body_limit_bytes"});
+               {"listen", "threads", "data_dir", "web_root", "body_limit_bytes",
+                "feed_rate_per_s", "feed_burst"});
     const auto listen =
         reader.get<std::string>(server, "listen", "server.listen", "127.0.0.1:8080");
     parse_listen(listen, config.file.string() + ": server.listen", config.listen_host,
@@ -240,6 +241,11 @@ Config load_config(const std::filesystem::path& file) {
         reader.resolve(reader.get<std::string>(server, "web_root", "server.web_root", "www"));
     config.body_limit_bytes = reader.get<std::size_t>(
         server, "body_limit_bytes", "server.body_limit_bytes", config.body_limit_bytes);
+    config.feed_rate_per_s =
+        reader.get<double>(server, "feed_rate_per_s", "server.feed_rate_per_s", config.feed_rate_per_s);
+    config.feed_burst = reader.get<double>(server, "feed_burst", "server.feed_burst", config.feed_burst);
+    if (!(config.feed_rate_per_s >= 0)) reader.fail("server.feed_rate_per_s", "must be 0 or more");
+    if (!(config.feed_burst >= 1)) reader.fail("server.feed_burst", "must be at least 1");
   } else {
     config.data_dir = reader.resolve("data");
     config.web_root = reader.resolve("www");

@@ -511,6 +511,17 @@ void Api::post_observations(const Request& request, const Scope& scope, Reply re
                                     " observations in one request; the limit is " +
                                     std::to_string(config_.rules.validation.max_batch)));
   }
+  double retry_after_s = 0;
+  if (!take_budget(scope.actor, static_cast<std::size_t>(batch.observations_size()),
+                   retry_after_s)) {
+    auto response = error_response(
+        429, "rate_limited",
+        "token '" + scope.actor + "' is over its ingest rate of " +
+            std::to_string(static_cast<long>(config_.feed_rate_per_s)) + " observations/s");
+    response.headers.emplace_back("Retry-After",
+                                  std::to_string(static_cast<long>(std::ceil(retry_after_s))));
+    return reply(std::move(response));
+  }
   // Every observation is checked before any is submitted: a request is applied whole or not at all.
   std::vector<v1::Observation> prepared;
   prepared.reserve(static_cast<std::size_t>(batch.observations_size()));
@@ -531,6 +542,29 @@ void Api::post_observations(const Request& request, const Scope& scope, Reply re
                         std::to_string(outcome.duplicates) + "}",
                     202));
   });
+}
+
+bool Api::take_budget(const std::string& actor, std::size_t count, double& retry_after_s) {
+  if (config_.feed_rate_per_s <= 0) return true;
+  const auto now = std::chrono::steady_clock::now();
+  const std::lock_guard lock(buckets_mutex_);
+  auto [it, fresh] = buckets_.try_emplace(actor);
+  Bucket& bucket = it->second;
+  if (fresh) {
+    bucket.available = config_.feed_burst;
+  } else {
+    const double elapsed = std::chrono::duration<double>(now - bucket.refilled).count();
+    bucket.available =
+        std::min(config_.feed_burst, bucket.available + elapsed * config_.feed_rate_per_s);
+  }
+  bucket.refilled = now;
+  const auto wanted = static_cast<double>(count);
+  if (bucket.available >= wanted) {
+    bucket.available -= wanted;
+    return true;
+  }
+  retry_after_s = (wanted - bucket.available) / config_.feed_rate_per_s;
+  return false;
 }
 
 void Api::list_incidents(const Request& request, const Scope& scope, Reply reply) {

@@ -58,6 +58,15 @@ class Api {
   EngineService& engine_;
   std::chrono::steady_clock::time_point started_;
   std::function<std::string()> metrics_source_;
+  /// Per-token ingest budget (token bucket): observations available and when last refilled.
+  struct Bucket {
+    double available = 0.0;
+    std::chrono::steady_clock::time_point refilled;
+  };
+  /// Takes `count` observations from the token's budget; false when there are not enough.
+  bool take_budget(const std::string& actor, std::size_t count, double& retry_after_s);
+  std::mutex buckets_mutex_;
+  std::map<std::string, Bucket> buckets_;
   mutable std::mutex refusals_mutex_;
   std::map<std::string, std::uint64_t> refusals_;
 };

@@ -403,3 +403,27 @@ TEST_F(ApiTest, IncidentFilters) {
 
 }  // namespace
 }  // namespace quanyu::server::http
+
+namespace quanyu::server::http {
+namespace {
+
+TEST_F(ApiTest, FeedsOverTheirRateGet429WithRetryAfter) {
+  config_->feed_rate_per_s = 1.0;
+  config_->feed_burst = 2.0;
+  auto body = [](int n) {
+    return smoke_json("rate-" + std::to_string(n), "t", 0.5, 107.25, 29.7);
+  };
+  EXPECT_EQ(send("POST", "/api/v1/observations", body(1), kFeed).status, 202);
+  EXPECT_EQ(send("POST", "/api/v1/observations", body(2), kFeed).status, 202);
+  const auto refused = send("POST", "/api/v1/observations", body(3), kFeed);
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_THAT(refused.body, testing::HasSubstr("rate_limited"));
+  ASSERT_EQ(refused.headers.size(), 1U);
+  EXPECT_EQ(refused.headers[0].first, "Retry-After");
+  // Another token has its own budget.
+  EXPECT_EQ(send("POST", "/api/v1/observations", body(4), "quanyu-demo-admin").status, 202);
+  config_->feed_rate_per_s = 0.0;
+}
+
+}  // namespace
+}  // namespace quanyu::server::http
