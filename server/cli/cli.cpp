@@ -191,19 +191,20 @@ int simulate(const std::vector<std::string>& args) {
       "config,c", po::value(&config_file)->value_name("FILE")->default_value(config_file),
       "the YAML configuration whose sensor layers to simulate");
   po::variables_map vm;
-  if (!parse(
-          args, options, vm,
-          "quanyu simulate --url URL --token TOKEN [--rate N] [--duration S] [--seed K] "
-          "[--time-scale X] [--config FILE]\n\n"
-          "Posts realistic Chongqing observations (smoke detections around fires and false ones, "
-          "camera alarms, gauges running flood waves) to a Quanyu server, printing a status "
-          "line every 5 s and a summary at the end. Exits 0 when the server accepted "
-          "everything sent (duplicates included), 1 otherwise.")) {
+  if (!parse(args, options, vm,
+             "quanyu simulate --url URL --token TOKEN [--rate N] [--duration S] [--seed K] "
+             "[--time-scale X] [--config FILE]\n\n"
+             "Posts realistic Chongqing observations to a Quanyu server: smoke detections around\n"
+             "fires (and false ones: dust, cloud), camera alarms, gauges running flood waves.\n"
+             "Prints a status line every 5 s and a summary at the end; exits 0 when the server\n"
+             "accepted everything sent (or already had it), 1 otherwise.")) {
     return 0;
   }
   if (simulate.url.empty()) throw po::error("--url URL is required");
   if (simulate.token.empty()) {
-    if (const char* token = std::getenv("QUANYU_TOKEN"); token != nullptr) simulate.token = token;
+    // Read once, before any thread starts.
+    const char* token = std::getenv("QUANYU_TOKEN");  // NOLINT(concurrency-mt-unsafe)
+    if (token != nullptr) simulate.token = token;
   }
   if (simulate.token.empty()) throw po::error("--token TOKEN (or QUANYU_TOKEN) is required");
 

@@ -383,7 +383,7 @@ void Simulator::Impl::deliver() {
 
 void Simulator::Impl::accept(const Answer& answer, std::size_t count) {
   // 202 {"accepted":n,"duplicates":m}; a 2xx without counts means all of them were taken.
-  double accepted = static_cast<double>(count);
+  auto accepted = static_cast<double>(count);
   double duplicates = 0.0;
   if (const auto object = parse_object(answer.body)) {
     accepted = number_field(*object, "accepted").value_or(accepted);

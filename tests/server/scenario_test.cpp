@@ -130,7 +130,7 @@ TEST_F(ScenarioTest, MeanRateAndMixOverALongWindow) {
   const auto all = run(scenario, kDuration, 60);
   std::map<v1::Observation::PayloadCase, double> count;
   for (const auto& o : all) ++count[o.payload_case()];
-  const double total = static_cast<double>(all.size());
+  const auto total = static_cast<double>(all.size());
   EXPECT_NEAR(total / (kRate * kDuration), 1.0, 0.05);
   EXPECT_NEAR(count[v1::Observation::kSmokeDetection] / total, 0.5, 0.05);
   EXPECT_NEAR(count[v1::Observation::kCameraAlarm] / total, 0.2, 0.03);
@@ -146,6 +146,18 @@ TEST_F(ScenarioTest, MeanRateAndMixOverALongWindow) {
   EXPECT_GT(stats.camera_repeats, 0U);
   EXPECT_GT(stats.camera_fire_alarms, 0U);
   EXPECT_GE(stats.flood_waves_started, 3U);
+}
+
+TEST_F(ScenarioTest, StartsInTheSteadyState) {
+  // Fires lit before the start are burning at once, so the first minutes run at the full rate
+  // (give or take how many fires happen to burn: a Poisson number, 12 on average at this rate).
+  Scenario scenario(*layers_, options(12, 2.0));
+  EXPECT_GE(scenario.fires_burning(), 5U);
+  const auto first = run(scenario, 600, 10);
+  std::size_t smoke = 0;
+  for (const auto& o : first) smoke += o.has_smoke_detection() ? 1 : 0;
+  EXPECT_NEAR(static_cast<double>(first.size()) / 1200.0, 1.0, 0.35);
+  EXPECT_NEAR(static_cast<double>(smoke) / static_cast<double>(first.size()), 0.5, 0.15);
 }
 
 TEST_F(ScenarioTest, EveryObservationIsValid) {

@@ -277,8 +277,9 @@ TEST_F(SimulatorTest, CountsDuplicatesTheServerReports) {
 
 TEST_F(SimulatorTest, BacksOffOnBusyAndResendsTheSameObservations) {
   FakeIngest server([](std::size_t n, const Received&) {
-    if (n == 0)
+    if (n == 0) {
       return reply(503, R"({"error":{"code":"busy","message":"journal queue full"}})", "0");
+    }
     if (n == 1) return reply(429, R"({"error":{"code":"rate_limited","message":"slow down"}})");
     return Reply{};
   });
