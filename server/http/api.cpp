@@ -224,9 +224,14 @@ Response Api::healthz() const {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   std::size_t features = 0;
   for (const auto& layer : layers_.layers()) features += layer.features.size();
-  response.body = R"({"status":"ok","layers":)" + std::to_string(layers_.layers().size()) +
-                  R"(,"features":)" + std::to_string(features) + R"(,"uptimeS":)" +
-                  std::to_string(static_cast<long long>(uptime)) + "}";
+  const engine::JournalStats journal = engine_.journal_stats();
+  // A journal that failed a write refuses everything after it: say so, so that a load balancer
+  // or watchdog takes this instance out.
+  response.status = journal.failed ? 503 : 200;
+  response.body = std::string(R"({"status":")") + (journal.failed ? "journal_failed" : "ok") +
+                  R"(","layers":)" + std::to_string(layers_.layers().size()) + R"(,"features":)" +
+                  std::to_string(features) + R"(,"seq":)" + std::to_string(journal.last_seq) +
+                  R"(,"uptimeS":)" + std::to_string(static_cast<long long>(uptime)) + "}";
   return response;
 }
 
