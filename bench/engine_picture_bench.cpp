@@ -45,7 +45,8 @@ void BM_BytesPerOpenIncident(benchmark::State& state) {
   const engine::Preparer preparer(test::shipped_layers(), rules);
   const long incidents = 2000;
   std::vector<v1::JournalEntry> entries;
-  for (long n = 0; n < incidents; ++n) entries.push_back(smoke_entry(preparer, n + 1, n, incidents));
+  for (long n = 0; n < incidents; ++n)
+    entries.push_back(smoke_entry(preparer, n + 1, n, incidents));
   double bytes_per_incident = 0;
   for (auto _ : state) {
     const std::size_t before = mallinfo2().uordblks;

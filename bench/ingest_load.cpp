@@ -3,12 +3,12 @@
 // sends only after the journal commit). Prints accepted observations per second and request
 // latency percentiles. Bounded in time and count.
 //   quanyu_ingest_load PORT TOKEN [connections=8] [batch=100] [seconds=5] [max_requests=200000]
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -40,7 +40,8 @@ std::string batch_body(int connection, long request, int batch, const std::strin
     std::snprintf(item, sizeof item,
                   R"({"id":"load-%d-%ld","source":"load-%d","observedAt":"%s","position":)"
                   R"({"x":%.5f,"y":%.5f},"smokeDetection":{"towerId":"t%d","confidence":0.6}})",
-                  connection, n, connection, time.c_str(), 106.0 + 0.05 * static_cast<double>(n % 50),
+                  connection, n, connection, time.c_str(),
+                  106.0 + 0.05 * static_cast<double>(n % 50),
                   28.9 + 0.05 * static_cast<double>((n / 50) % 40), connection);
     body += item;
   }
@@ -78,7 +79,8 @@ int main(int argc, char** argv) {
       stream.connect(resolver.resolve("127.0.0.1", port));
       const std::string time = now_utc();
       beast::flat_buffer buffer;
-      for (long r = 0; std::chrono::steady_clock::now() < deadline && requests < max_requests; ++r) {
+      for (long r = 0; std::chrono::steady_clock::now() < deadline && requests < max_requests;
+           ++r) {
         http::request<http::string_body> request{http::verb::post, "/api/v1/observations", 11};
         request.set(http::field::host, "127.0.0.1");
         request.set(http::field::authorization, "Bearer " + token);
@@ -108,11 +110,13 @@ int main(int argc, char** argv) {
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
   auto pct = [&](double p) {
-    return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))];
+    return all.empty() ? 0.0
+                       : all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))];
   };
-  std::printf("connections=%d batch=%d requests=%ld failures=%ld elapsed_s=%.2f obs_per_s=%.0f "
-              "p50_ms=%.2f p99_ms=%.2f\n",
-              connections, batch, requests.load(), failures.load(), elapsed,
-              static_cast<double>(accepted.load()) / elapsed, pct(0.50), pct(0.99));
+  std::printf(
+      "connections=%d batch=%d requests=%ld failures=%ld elapsed_s=%.2f obs_per_s=%.0f "
+      "p50_ms=%.2f p99_ms=%.2f\n",
+      connections, batch, requests.load(), failures.load(), elapsed,
+      static_cast<double>(accepted.load()) / elapsed, pct(0.50), pct(0.99));
   return failures == 0 ? 0 : 1;
 }

@@ -16,25 +16,39 @@ constexpr std::int64_t kHourUs = 3600 * kMicrosPerSecond;
 
 const char* status_name(v1::IncidentStatus s) {
   switch (s) {
-    case v1::INCIDENT_STATUS_NEW: return "new";
-    case v1::INCIDENT_STATUS_ACKNOWLEDGED: return "acknowledged";
-    case v1::INCIDENT_STATUS_DISPATCHED: return "dispatched";
-    case v1::INCIDENT_STATUS_RESOLVED: return "resolved";
-    case v1::INCIDENT_STATUS_CLOSED: return "closed";
-    case v1::INCIDENT_STATUS_FALSE_ALARM: return "false_alarm";
-    default: return "unspecified";
+    case v1::INCIDENT_STATUS_NEW:
+      return "new";
+    case v1::INCIDENT_STATUS_ACKNOWLEDGED:
+      return "acknowledged";
+    case v1::INCIDENT_STATUS_DISPATCHED:
+      return "dispatched";
+    case v1::INCIDENT_STATUS_RESOLVED:
+      return "resolved";
+    case v1::INCIDENT_STATUS_CLOSED:
+      return "closed";
+    case v1::INCIDENT_STATUS_FALSE_ALARM:
+      return "false_alarm";
+    default:
+      return "unspecified";
   }
 }
 
 const char* task_state_name(v1::TaskState s) {
   switch (s) {
-    case v1::TASK_STATE_DISPATCHED: return "dispatched";
-    case v1::TASK_STATE_ACCEPTED: return "accepted";
-    case v1::TASK_STATE_EN_ROUTE: return "en_route";
-    case v1::TASK_STATE_ON_SCENE: return "on_scene";
-    case v1::TASK_STATE_DONE: return "done";
-    case v1::TASK_STATE_CANCELLED: return "cancelled";
-    default: return "unspecified";
+    case v1::TASK_STATE_DISPATCHED:
+      return "dispatched";
+    case v1::TASK_STATE_ACCEPTED:
+      return "accepted";
+    case v1::TASK_STATE_EN_ROUTE:
+      return "en_route";
+    case v1::TASK_STATE_ON_SCENE:
+      return "on_scene";
+    case v1::TASK_STATE_DONE:
+      return "done";
+    case v1::TASK_STATE_CANCELLED:
+      return "cancelled";
+    default:
+      return "unspecified";
   }
 }
 
@@ -44,8 +58,7 @@ double distance_m(const v1::LonLat& a, const v1::LonLat& b) {
 
 std::string padded(const char* prefix, std::uint64_t number) {
   char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%s%06llu", prefix,
-                static_cast<unsigned long long>(number));
+  std::snprintf(buffer, sizeof buffer, "%s%06llu", prefix, static_cast<unsigned long long>(number));
   return buffer;
 }
 
@@ -71,14 +84,22 @@ bool is_fire_alarm(const v1::Observation& o) {
 
 const char* alarm_label(v1::CameraAlarm::Type type) {
   switch (type) {
-    case v1::CameraAlarm::TYPE_INTRUSION: return "区域入侵";
-    case v1::CameraAlarm::TYPE_LINE_CROSSING: return "越界";
-    case v1::CameraAlarm::TYPE_FIRE: return "火焰";
-    case v1::CameraAlarm::TYPE_SMOKE: return "烟雾";
-    case v1::CameraAlarm::TYPE_CROWD: return "人员聚集";
-    case v1::CameraAlarm::TYPE_LOITERING: return "徘徊";
-    case v1::CameraAlarm::TYPE_VIDEO_LOSS: return "视频丢失";
-    default: return "告警";
+    case v1::CameraAlarm::TYPE_INTRUSION:
+      return "区域入侵";
+    case v1::CameraAlarm::TYPE_LINE_CROSSING:
+      return "越界";
+    case v1::CameraAlarm::TYPE_FIRE:
+      return "火焰";
+    case v1::CameraAlarm::TYPE_SMOKE:
+      return "烟雾";
+    case v1::CameraAlarm::TYPE_CROWD:
+      return "人员聚集";
+    case v1::CameraAlarm::TYPE_LOITERING:
+      return "徘徊";
+    case v1::CameraAlarm::TYPE_VIDEO_LOSS:
+      return "视频丢失";
+    default:
+      return "告警";
   }
 }
 
@@ -300,8 +321,8 @@ void Picture::apply_fire(const v1::Observation& o, Changes& changes) {
   } else {
     confidence = alarm_confidence(o.camera_alarm());
     flame = o.camera_alarm().type() == v1::CameraAlarm::TYPE_FIRE;
-    summary = std::string("视频") + alarm_label(o.camera_alarm().type()) + " " +
-              fixed(confidence, 2);
+    summary =
+        std::string("视频") + alarm_label(o.camera_alarm().type()) + " " + fixed(confidence, 2);
   }
 
   if (target == nullptr) {
@@ -360,9 +381,9 @@ void Picture::apply_fire(const v1::Observation& o, Changes& changes) {
 void Picture::apply_flood(const v1::Observation& o, Changes& changes) {
   const auto& reading = o.gauge_reading();
   v1::GaugeState& gauge = gauges_[reading.gauge_id()];
-  const bool was_above = gauge.last_hour_size() > 0 &&
-                         gauge.last_hour(gauge.last_hour_size() - 1).level_m() >=
-                             gauge.warning_level_m();
+  const bool was_above =
+      gauge.last_hour_size() > 0 &&
+      gauge.last_hour(gauge.last_hour_size() - 1).level_m() >= gauge.warning_level_m();
   gauge.set_gauge_id(reading.gauge_id());
   *gauge.mutable_position() = o.location();
   *gauge.mutable_district() = o.district();
@@ -461,8 +482,9 @@ void Picture::apply_security(const v1::Observation& o, Changes& changes) {
   }
   if (incident == nullptr) {
     incident = &open_incident(v1::INCIDENT_KIND_SECURITY, o);
-    incident->set_title((o.district().name().empty() ? std::string("辖区外") : o.district().name()) +
-                        " " + alarm_label(alarm.type()));
+    incident->set_title(
+        (o.district().name().empty() ? std::string("辖区外") : o.district().name()) + " " +
+        alarm_label(alarm.type()));
     incident->set_device_id(alarm.camera_id());
     open_security_by_camera_[alarm.camera_id()] = incident->id();
     refresh_nearby(*incident);
@@ -560,21 +582,25 @@ const gis::Site* find_resource(const gis::LayerSet& layers, const std::string& i
 
 int task_rank(v1::TaskState s) {
   switch (s) {
-    case v1::TASK_STATE_DISPATCHED: return 1;
-    case v1::TASK_STATE_ACCEPTED: return 2;
-    case v1::TASK_STATE_EN_ROUTE: return 3;
-    case v1::TASK_STATE_ON_SCENE: return 4;
-    case v1::TASK_STATE_DONE: return 5;
-    default: return 0;
+    case v1::TASK_STATE_DISPATCHED:
+      return 1;
+    case v1::TASK_STATE_ACCEPTED:
+      return 2;
+    case v1::TASK_STATE_EN_ROUTE:
+      return 3;
+    case v1::TASK_STATE_ON_SCENE:
+      return 4;
+    case v1::TASK_STATE_DONE:
+      return 5;
+    default:
+      return 0;
   }
 }
 
 }  // namespace
 
 std::optional<v1::CommandResult> Picture::check(const v1::Command& command) const {
-  auto need_incident = [&](const std::string& id) -> const v1::Incident* {
-    return incident(id);
-  };
+  auto need_incident = [&](const std::string& id) -> const v1::Incident* { return incident(id); };
   switch (command.action_case()) {
     case v1::Command::kAcknowledge: {
       const auto* i = need_incident(command.acknowledge().incident_id());

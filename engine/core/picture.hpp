@@ -28,8 +28,7 @@ struct Changes {
   std::optional<v1::CommandResult> result;     ///< for commands
 
   bool empty() const {
-    return incidents.empty() && removed_incidents.empty() && tasks.empty() && !gauges &&
-           !result;
+    return incidents.empty() && removed_incidents.empty() && tasks.empty() && !gauges && !result;
   }
 };
 
@@ -81,13 +80,12 @@ class Picture {
                                 Changes* changes);
 
   v1::Incident& open_incident(v1::IncidentKind kind, const v1::Observation& o);
-  v1::Evidence& add_evidence(v1::Incident& incident, const v1::Observation& o,
-                            double confidence, const std::string& summary);
+  v1::Evidence& add_evidence(v1::Incident& incident, const v1::Observation& o, double confidence,
+                             const std::string& summary);
   void refresh_nearby(v1::Incident& incident);
   void transition(v1::Incident& incident, v1::IncidentStatus to, const std::string& by,
                   const std::string& note);
-  void transition(v1::Task& task, v1::TaskState to, const std::string& by,
-                  const std::string& note);
+  void transition(v1::Task& task, v1::TaskState to, const std::string& by, const std::string& note);
   void cancel_open_tasks(v1::Incident& incident, const std::string& by, const std::string& why,
                          Changes& changes);
   void escalate(v1::Incident& incident, v1::Severity computed);
@@ -108,7 +106,7 @@ class Picture {
   std::map<std::string, v1::Incident> incidents_;
   std::map<std::string, v1::Task> tasks_;
   std::map<std::string, v1::GaugeState> gauges_;
-  std::map<std::string, std::int64_t> seen_;  ///< observation id -> observed_at (µs)
+  std::map<std::string, std::int64_t> seen_;        ///< observation id -> observed_at (µs)
   std::map<std::string, v1::FireAggregate> fires_;  ///< open fire incidents' running sums
   std::uint64_t next_incident_number_ = 1;
   std::uint64_t next_task_number_ = 1;

@@ -49,9 +49,9 @@ struct EngineRules {
   FloodRules flood;
   SecurityRules security;
   TaskRules tasks;
-  std::size_t nearest_k = 5;           ///< resources listed on each incident
-  double nearest_radius_m = 50'000.0;  ///< ... within this distance
-  std::size_t max_evidence = 200;      ///< evidence kept per incident (oldest dropped)
+  std::size_t nearest_k = 5;             ///< resources listed on each incident
+  double nearest_radius_m = 50'000.0;    ///< ... within this distance
+  std::size_t max_evidence = 200;        ///< evidence kept per incident (oldest dropped)
   std::int64_t retention_s = 24 * 3600;  ///< closed / false-alarm incidents leave the picture after
 };
 

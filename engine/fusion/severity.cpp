@@ -13,11 +13,16 @@ v1::Severity raise(v1::Severity severity, int levels) {
 
 const char* severity_name(v1::Severity severity) {
   switch (severity) {
-    case v1::SEVERITY_BLUE: return "blue";
-    case v1::SEVERITY_YELLOW: return "yellow";
-    case v1::SEVERITY_ORANGE: return "orange";
-    case v1::SEVERITY_RED: return "red";
-    default: return "unspecified";
+    case v1::SEVERITY_BLUE:
+      return "blue";
+    case v1::SEVERITY_YELLOW:
+      return "yellow";
+    case v1::SEVERITY_ORANGE:
+      return "orange";
+    case v1::SEVERITY_RED:
+      return "red";
+    default:
+      return "unspecified";
   }
 }
 

@@ -14,10 +14,10 @@ namespace quanyu::engine {
 const char* severity_name(v1::Severity severity);  ///< "blue", "yellow", "orange", "red"
 
 struct FireFacts {
-  std::size_t sources = 0;     ///< independent sources (devices) in the evidence
-  double confidence = 0.0;     ///< combined, noisy-OR
-  bool flame = false;          ///< a flame, not only smoke, was reported
-  bool near_sensitive = false; ///< a school or hazardous-chemical site within the radius
+  std::size_t sources = 0;      ///< independent sources (devices) in the evidence
+  double confidence = 0.0;      ///< combined, noisy-OR
+  bool flame = false;           ///< a flame, not only smoke, was reported
+  bool near_sensitive = false;  ///< a school or hazardous-chemical site within the radius
 };
 v1::Severity fire_severity(const FireFacts& facts);
 

@@ -121,16 +121,14 @@ Result<v1::Observation> Preparer::prepare(v1::Observation o, std::int64_t now_us
   const std::int64_t observed_us = to_micros(o.observed_at());
   if (observed_us < now_us - limits.max_age_s * kMicrosPerSecond) {
     return invalid("observedAt",
-                   format_utc(observed_us) + " is more than " +
-                       std::to_string(limits.max_age_s) + " s before server time " +
-                       format_utc(now_us),
+                   format_utc(observed_us) + " is more than " + std::to_string(limits.max_age_s) +
+                       " s before server time " + format_utc(now_us),
                    "stale_observation");
   }
   if (observed_us > now_us + limits.max_ahead_s * kMicrosPerSecond) {
     return invalid("observedAt",
-                   format_utc(observed_us) + " is more than " +
-                       std::to_string(limits.max_ahead_s) + " s after server time " +
-                       format_utc(now_us) + " (check the device clock)",
+                   format_utc(observed_us) + " is more than " + std::to_string(limits.max_ahead_s) +
+                       " s after server time " + format_utc(now_us) + " (check the device clock)",
                    "future_observation");
   }
 
@@ -151,12 +149,12 @@ Result<v1::Observation> Preparer::prepare(v1::Observation o, std::int64_t now_us
                                                    " is not 1 (highest) to 4, or 0 for unknown");
       }
       if (auto e = check_unit("cameraAlarm.confidence", alarm.confidence())) return *e;
-      if (auto e = check_text("cameraAlarm.description", alarm.description(),
-                              limits.max_text_length)) {
+      if (auto e =
+              check_text("cameraAlarm.description", alarm.description(), limits.max_text_length)) {
         return *e;
       }
-      if (auto e = check_text("cameraAlarm.snapshotUrl", alarm.snapshot_url(),
-                              limits.max_text_length)) {
+      if (auto e =
+              check_text("cameraAlarm.snapshotUrl", alarm.snapshot_url(), limits.max_text_length)) {
         return *e;
       }
       break;
@@ -171,8 +169,8 @@ Result<v1::Observation> Preparer::prepare(v1::Observation o, std::int64_t now_us
       if (auto e = check_finite("smokeDetection.elevationDeg", smoke.elevation_deg())) return *e;
       if (auto e = check_finite("smokeDetection.distanceM", smoke.distance_m())) return *e;
       if (smoke.azimuth_deg() < 0.0 || smoke.azimuth_deg() >= 360.0) {
-        return invalid("smokeDetection.azimuthDeg", number(smoke.azimuth_deg()) +
-                                                        " is not in 0 (north) .. 360 degrees");
+        return invalid("smokeDetection.azimuthDeg",
+                       number(smoke.azimuth_deg()) + " is not in 0 (north) .. 360 degrees");
       }
       if (smoke.distance_m() < 0.0 || smoke.distance_m() > 60'000.0) {
         return invalid("smokeDetection.distanceM",
@@ -255,9 +253,9 @@ Result<v1::Observation> Preparer::prepare(v1::Observation o, std::int64_t now_us
                      "unknown_sensor");
     }
     if (gauge.guarantee_level_m() != 0.0 && gauge.guarantee_level_m() < gauge.warning_level_m()) {
-      return invalid("gaugeReading.guaranteeLevelM",
-                     number(gauge.guarantee_level_m()) + " is below the warning level " +
-                         number(gauge.warning_level_m()));
+      return invalid("gaugeReading.guaranteeLevelM", number(gauge.guarantee_level_m()) +
+                                                         " is below the warning level " +
+                                                         number(gauge.warning_level_m()));
     }
   }
 

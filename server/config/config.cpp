@@ -228,8 +228,8 @@ Config load_config(const std::filesystem::path& file) {
 
   if (const YAML::Node server = root["server"]) {
     check_keys(reader, server, "server",
-               {"listen", "threads", "data_dir", "web_root", "body_limit_bytes",
-                "feed_rate_per_s", "feed_burst"});
+               {"listen", "threads", "data_dir", "web_root", "body_limit_bytes", "feed_rate_per_s",
+                "feed_burst"});
     const auto listen =
         reader.get<std::string>(server, "listen", "server.listen", "127.0.0.1:8080");
     parse_listen(listen, config.file.string() + ": server.listen", config.listen_host,
@@ -241,9 +241,10 @@ Config load_config(const std::filesystem::path& file) {
         reader.resolve(reader.get<std::string>(server, "web_root", "server.web_root", "www"));
     config.body_limit_bytes = reader.get<std::size_t>(
         server, "body_limit_bytes", "server.body_limit_bytes", config.body_limit_bytes);
-    config.feed_rate_per_s =
-        reader.get<double>(server, "feed_rate_per_s", "server.feed_rate_per_s", config.feed_rate_per_s);
-    config.feed_burst = reader.get<double>(server, "feed_burst", "server.feed_burst", config.feed_burst);
+    config.feed_rate_per_s = reader.get<double>(server, "feed_rate_per_s", "server.feed_rate_per_s",
+                                                config.feed_rate_per_s);
+    config.feed_burst =
+        reader.get<double>(server, "feed_burst", "server.feed_burst", config.feed_burst);
     if (!(config.feed_rate_per_s >= 0)) reader.fail("server.feed_rate_per_s", "must be 0 or more");
     if (!(config.feed_burst >= 1)) reader.fail("server.feed_burst", "must be at least 1");
   } else {
@@ -318,7 +319,8 @@ Config load_config(const std::filesystem::path& file) {
       positive(f, "validation", "max_ahead_s", r.validation.max_ahead_s);
       positive(f, "validation", "max_batch", r.validation.max_batch);
     }
-    r.retention_s = reader.get<std::int64_t>(rules, "retention_s", "rules.retention_s", r.retention_s);
+    r.retention_s =
+        reader.get<std::int64_t>(rules, "retention_s", "rules.retention_s", r.retention_s);
     if (r.retention_s <= 0) reader.fail("rules.retention_s", "must be positive");
   }
   config.rules.nearest_k = config.gis.nearest_k;

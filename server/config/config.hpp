@@ -46,7 +46,7 @@ struct Config {
   std::filesystem::path data_dir;
   std::filesystem::path web_root;
   std::size_t body_limit_bytes = std::size_t{4} * 1024 * 1024;
-  double feed_rate_per_s = 0.0;  ///< observations per second per token; 0 = unlimited
+  double feed_rate_per_s = 0.0;   ///< observations per second per token; 0 = unlimited
   double feed_burst = 100'000.0;  ///< observations a token may send at once before the rate applies
   GisRules gis;
   engine::EngineRules rules;  ///< fusion, severity, tasks, validation (nearest_* mirror `gis`)

@@ -79,7 +79,10 @@ std::vector<std::string> split_commas(std::string_view text) {
 }  // namespace
 
 Api::Api(const Config& config, const gis::LayerSet& layers, EngineService& engine)
-    : config_(config), layers_(layers), engine_(engine), started_(std::chrono::steady_clock::now()) {}
+    : config_(config),
+      layers_(layers),
+      engine_(engine),
+      started_(std::chrono::steady_clock::now()) {}
 
 const TokenConfig* Api::authenticate(const Request& request) const {
   const std::string& header = request.header("authorization");
@@ -150,9 +153,9 @@ void Api::handle(Request request, Reply reply_to) {
   if (rest == "observations") {
     if (method != "POST") return method_not_allowed("POST");
     if (!scope.may_ingest()) {
-      return reply(error_response(403, "forbidden",
-                                  "a " + std::string(to_string(scope.role)) +
-                                      " token cannot ingest observations"));
+      return reply(error_response(
+          403, "forbidden",
+          "a " + std::string(to_string(scope.role)) + " token cannot ingest observations"));
     }
     return post_observations(request, scope, std::move(reply));
   }
@@ -447,9 +450,12 @@ std::optional<v1::Severity> parse_severity(const std::string& text) {
 
 std::optional<v1::TaskState> parse_task_state(const std::string& text) {
   static const std::map<std::string, v1::TaskState> kNames{
-      {"dispatched", v1::TASK_STATE_DISPATCHED}, {"accepted", v1::TASK_STATE_ACCEPTED},
-      {"en_route", v1::TASK_STATE_EN_ROUTE},     {"on_scene", v1::TASK_STATE_ON_SCENE},
-      {"done", v1::TASK_STATE_DONE},             {"cancelled", v1::TASK_STATE_CANCELLED}};
+      {"dispatched", v1::TASK_STATE_DISPATCHED},
+      {"accepted", v1::TASK_STATE_ACCEPTED},
+      {"en_route", v1::TASK_STATE_EN_ROUTE},
+      {"on_scene", v1::TASK_STATE_ON_SCENE},
+      {"done", v1::TASK_STATE_DONE},
+      {"cancelled", v1::TASK_STATE_CANCELLED}};
   const auto it = kNames.find(text);
   if (it != kNames.end()) return it->second;
   v1::TaskState value{};
@@ -481,8 +487,8 @@ void Api::post_observations(const Request& request, const Scope& scope, Reply re
   const std::string& type = request.header("content-type");
   if (type.rfind("application/x-protobuf", 0) == 0) {
     if (!batch.ParseFromString(request.body)) {
-      return reply(error_response(400, "invalid_protobuf",
-                                  "the body is not a quanyu.v1.ObservationBatch"));
+      return reply(
+          error_response(400, "invalid_protobuf", "the body is not a quanyu.v1.ObservationBatch"));
     }
   } else if (type.rfind("application/json", 0) == 0) {
     // One object, an array of them, or {"observations": [...]}.
@@ -503,9 +509,9 @@ void Api::post_observations(const Request& request, const Scope& scope, Reply re
       return reply(error_response(400, "invalid_json", std::string(status.message())));
     }
   } else {
-    return reply(error_response(415, "unsupported_media_type",
-                                "send application/json or application/x-protobuf, not '" +
-                                    type + "'"));
+    return reply(
+        error_response(415, "unsupported_media_type",
+                       "send application/json or application/x-protobuf, not '" + type + "'"));
   }
   if (batch.observations_size() == 0) {
     return reply(error_response(400, "empty_batch", "no observations in the body"));
@@ -519,10 +525,10 @@ void Api::post_observations(const Request& request, const Scope& scope, Reply re
   double retry_after_s = 0;
   if (!take_budget(scope.actor, static_cast<std::size_t>(batch.observations_size()),
                    retry_after_s)) {
-    auto response = error_response(
-        429, "rate_limited",
-        "token '" + scope.actor + "' is over its ingest rate of " +
-            std::to_string(static_cast<long>(config_.feed_rate_per_s)) + " observations/s");
+    auto response = error_response(429, "rate_limited",
+                                   "token '" + scope.actor + "' is over its ingest rate of " +
+                                       std::to_string(static_cast<long>(config_.feed_rate_per_s)) +
+                                       " observations/s");
     response.headers.emplace_back("Retry-After",
                                   std::to_string(static_cast<long>(std::ceil(retry_after_s))));
     return reply(std::move(response));
@@ -648,25 +654,25 @@ void Api::get_incident(const std::string& id, const Scope& scope, Reply reply) {
 }
 
 void Api::run_command(v1::Command command, const Scope& scope, int ok_status, Reply reply) {
-  engine_.command(std::move(command), scope,
-                  [reply, ok_status](const v1::CommandResult& result,
-                                     const engine::Picture& picture) {
-                    if (!result.ok()) {
-                      return reply(error_response(status_for(result), result.error_code(),
-                                                  result.error_message()));
-                    }
-                    if (!result.task_id().empty() && ok_status != 200) {
-                      return reply(json_body(to_json(*picture.task(result.task_id())), ok_status));
-                    }
-                    if (!result.incident_id().empty() && result.task_id().empty()) {
-                      return reply(json_body(to_json(*picture.incident(result.incident_id()))));
-                    }
-                    reply(json_body(to_json(*picture.task(result.task_id())), ok_status));
-                  });
+  engine_.command(
+      std::move(command), scope,
+      [reply, ok_status](const v1::CommandResult& result, const engine::Picture& picture) {
+        if (!result.ok()) {
+          return reply(
+              error_response(status_for(result), result.error_code(), result.error_message()));
+        }
+        if (!result.task_id().empty() && ok_status != 200) {
+          return reply(json_body(to_json(*picture.task(result.task_id())), ok_status));
+        }
+        if (!result.incident_id().empty() && result.task_id().empty()) {
+          return reply(json_body(to_json(*picture.incident(result.incident_id()))));
+        }
+        reply(json_body(to_json(*picture.task(result.task_id())), ok_status));
+      });
 }
 
-void Api::incident_command(const std::string& id, std::string_view action,
-                           const Request& request, const Scope& scope, Reply reply) {
+void Api::incident_command(const std::string& id, std::string_view action, const Request& request,
+                           const Scope& scope, Reply reply) {
   v1::Command command;
   std::optional<Response> bad;
   int ok_status = 200;
@@ -780,8 +786,9 @@ std::string Api::metrics() const {
   metric("quanyu_journal_entries_total", "counter", "Entries committed.", j.entries);
   metric("quanyu_journal_commits_total", "counter", "Transactions committed (group commit).",
          j.commits);
-  out += "# HELP quanyu_journal_commit_seconds Time from BEGIN to fsynced COMMIT.\n"
-         "# TYPE quanyu_journal_commit_seconds histogram\n";
+  out +=
+      "# HELP quanyu_journal_commit_seconds Time from BEGIN to fsynced COMMIT.\n"
+      "# TYPE quanyu_journal_commit_seconds histogram\n";
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < engine::JournalStats::kCommitBucketBoundsUs.size(); ++i) {
     cumulative += j.commit_us_buckets[i];
@@ -797,8 +804,9 @@ std::string Api::metrics() const {
   std::snprintf(sum, sizeof sum, "%.6f", static_cast<double>(j.commit_us_sum) / 1e6);
   out += std::string("quanyu_journal_commit_seconds_sum ") + sum + "\n";
   out += "quanyu_journal_commit_seconds_count " + std::to_string(j.commits) + "\n";
-  out += "# HELP quanyu_refusals_total Requests refused, by reason.\n"
-         "# TYPE quanyu_refusals_total counter\n";
+  out +=
+      "# HELP quanyu_refusals_total Requests refused, by reason.\n"
+      "# TYPE quanyu_refusals_total counter\n";
   for (const auto& [code, count] : refusals()) {
     out += "quanyu_refusals_total{reason=\"" + code + "\"} " + std::to_string(count) + "\n";
   }

@@ -21,8 +21,7 @@ const std::string& Request::header(const std::string& name) const {
   return it == headers.end() ? kEmpty : it->second;
 }
 
-Response error_response(int status, std::string_view code, std::string_view message,
-                        long index) {
+Response error_response(int status, std::string_view code, std::string_view message, long index) {
   Response response;
   response.status = status;
   response.error_code = std::string(code);

@@ -58,8 +58,8 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
       picture.restore(*snapshot);
       from_snapshot = snapshot->seq();
     }
-    const std::size_t replayed =
-        journal->replay(picture.seq(), [&](const v1::JournalEntry& entry) { picture.apply(entry); });
+    const std::size_t replayed = journal->replay(
+        picture.seq(), [&](const v1::JournalEntry& entry) { picture.apply(entry); });
     next_seq = std::max(journal->last_seq(), picture.seq()) + 1;
     last_housekeeping_us = picture.now_us();
     counters_open();
@@ -92,10 +92,10 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
 
   /// Journals `entries`; once durable, applies them on the strand and calls `applied` with the
   /// changes of each (or with the journal's error, applying nothing).
-  void submit(std::vector<v1::JournalEntry> entries,
-              std::function<void(const std::optional<std::string>&,
-                                 const std::vector<engine::Changes>&)>
-                  applied) {
+  void submit(
+      std::vector<v1::JournalEntry> entries,
+      std::function<void(const std::optional<std::string>&, const std::vector<engine::Changes>&)>
+          applied) {
     pending.fetch_add(entries.size());
     auto shared = std::make_shared<std::vector<v1::JournalEntry>>(entries);
     auto self = shared_from_this();
@@ -139,12 +139,12 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
 
   void schedule_tick_check() {
     timer.expires_after(kTickCheck);
-    timer.async_wait(asio::bind_executor(strand, [self = shared_from_this()](
-                                                     const boost::system::error_code& ec) {
-      if (ec || self->stopping) return;
-      self->tick_if_due();
-      self->schedule_tick_check();
-    }));
+    timer.async_wait(asio::bind_executor(
+        strand, [self = shared_from_this()](const boost::system::error_code& ec) {
+          if (ec || self->stopping) return;
+          self->tick_if_due();
+          self->schedule_tick_check();
+        }));
   }
 
   void tick_if_due() {
@@ -159,13 +159,12 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
     e.mutable_tick();
     std::vector<v1::JournalEntry> entries;
     entries.push_back(std::move(e));
-    submit(std::move(entries),
-           [self = shared_from_this()](const std::optional<std::string>& error,
-                                       const std::vector<engine::Changes>&) {
-             self->tick_in_flight = false;
-             if (error) spdlog::error("tick not journaled: {}", *error);
-             self->ticks.fetch_add(1);
-           });
+    submit(std::move(entries), [self = shared_from_this()](const std::optional<std::string>& error,
+                                                           const std::vector<engine::Changes>&) {
+      self->tick_in_flight = false;
+      if (error) spdlog::error("tick not journaled: {}", *error);
+      self->ticks.fetch_add(1);
+    });
   }
 
   static constexpr std::size_t kSnapshotMinEntries = 10'000;
@@ -275,8 +274,9 @@ void EngineService::ingest(std::vector<v1::Observation> prepared, const std::str
   });
 }
 
-void EngineService::command(v1::Command command, const Scope& scope,
-                            std::function<void(const v1::CommandResult&, const engine::Picture&)> done) {
+void EngineService::command(
+    v1::Command command, const Scope& scope,
+    std::function<void(const v1::CommandResult&, const engine::Picture&)> done) {
   asio::post(impl_->strand, [impl = impl_, command = std::move(command), scope,
                              done = std::move(done)]() mutable {
     auto refuse = [&](const char* code, const std::string& message) {
@@ -288,31 +288,46 @@ void EngineService::command(v1::Command command, const Scope& scope,
       done(result, impl->picture);
     };
     if (!scope.may_command()) {
-      refuse("forbidden", "a " + std::string(to_string(scope.role)) + " token cannot send commands");
+      refuse("forbidden",
+             "a " + std::string(to_string(scope.role)) + " token cannot send commands");
       return;
     }
     // Scope: the incident the command concerns must lie in the token's districts.
     std::string incident_id;
     switch (command.action_case()) {
-      case v1::Command::kAcknowledge: incident_id = command.acknowledge().incident_id(); break;
-      case v1::Command::kDispatch: incident_id = command.dispatch().incident_id(); break;
-      case v1::Command::kClose: incident_id = command.close().incident_id(); break;
-      case v1::Command::kFalseAlarm: incident_id = command.false_alarm().incident_id(); break;
-      case v1::Command::kSetSeverity: incident_id = command.set_severity().incident_id(); break;
-      case v1::Command::kResolve: incident_id = command.resolve().incident_id(); break;
+      case v1::Command::kAcknowledge:
+        incident_id = command.acknowledge().incident_id();
+        break;
+      case v1::Command::kDispatch:
+        incident_id = command.dispatch().incident_id();
+        break;
+      case v1::Command::kClose:
+        incident_id = command.close().incident_id();
+        break;
+      case v1::Command::kFalseAlarm:
+        incident_id = command.false_alarm().incident_id();
+        break;
+      case v1::Command::kSetSeverity:
+        incident_id = command.set_severity().incident_id();
+        break;
+      case v1::Command::kResolve:
+        incident_id = command.resolve().incident_id();
+        break;
       case v1::Command::kUpdateTask:
         if (const auto* task = impl->picture.task(command.update_task().task_id())) {
           incident_id = task->incident_id();
         }
         break;
-      case v1::Command::ACTION_NOT_SET: break;
+      case v1::Command::ACTION_NOT_SET:
+        break;
     }
     if (const auto* incident = impl->picture.incident(incident_id);
         incident != nullptr && !scope.sees(incident->district())) {
       // Out of scope looks exactly like unknown: a sub-centre learns nothing of other districts.
       refuse(command.has_update_task() ? "unknown_task" : "unknown_incident",
-             "no " + std::string(command.has_update_task() ? "task '" + command.update_task().task_id()
-                                                          : "incident '" + incident_id) +
+             "no " +
+                 std::string(command.has_update_task() ? "task '" + command.update_task().task_id()
+                                                       : "incident '" + incident_id) +
                  "'");
       return;
     }
@@ -348,8 +363,9 @@ void EngineService::read(std::function<void(const engine::Picture&)> fn) const {
 }
 
 void EngineService::listen(Listener listener) {
-  asio::post(impl_->strand,
-             [impl = impl_, listener = std::move(listener)] { impl->listeners.push_back(listener); });
+  asio::post(impl_->strand, [impl = impl_, listener = std::move(listener)] {
+    impl->listeners.push_back(listener);
+  });
 }
 
 EngineCounters EngineService::counters() const {

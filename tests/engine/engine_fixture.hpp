@@ -13,7 +13,8 @@
 
 namespace quanyu::test {
 
-/// Loaded once per test binary: the districts and the demo layers, as config/quanyu.yaml names them.
+/// Loaded once per test binary: the districts and the demo layers, as config/quanyu.yaml names
+/// them.
 inline const gis::LayerSet& shipped_layers() {
   static const std::unique_ptr<const gis::LayerSet> layers = [] {
     spdlog::set_level(spdlog::level::err);  // the 7 repair warnings are expected
@@ -83,8 +84,7 @@ class Feeder {
 };
 
 inline v1::Observation smoke(const std::string& id, const std::string& tower, double confidence,
-                             std::int64_t observed_at, double lon, double lat,
-                             bool flame = false) {
+                             std::int64_t observed_at, double lon, double lat, bool flame = false) {
   v1::Observation o;
   o.set_id(id);
   o.set_source("tower:" + tower);
@@ -111,8 +111,7 @@ inline v1::Observation gauge(const std::string& id, const std::string& gauge_id,
 }
 
 inline v1::Observation camera(const std::string& id, const std::string& camera_id,
-                              v1::CameraAlarm::Type type, int priority,
-                              std::int64_t observed_at) {
+                              v1::CameraAlarm::Type type, int priority, std::int64_t observed_at) {
   v1::Observation o;
   o.set_id(id);
   o.set_source("gb28181:" + camera_id);

@@ -63,15 +63,15 @@ class PictureTest : public testing::Test {
 
 TEST_F(PictureTest, SmokeFromTwoTowersFusesIntoOneFire) {
   feed_.observe(smoke("a1", kTowerA, 0.7, kT0, kLon, kLat), kT0);
-  const auto changes = feed_.observe(smoke("b1", kTowerB, 0.6, kT0 + 5 * kMinute, kLon + 0.005, kLat),
-                                     kT0 + 5 * kMinute);
+  const auto changes = feed_.observe(
+      smoke("b1", kTowerB, 0.6, kT0 + 5 * kMinute, kLon + 0.005, kLat), kT0 + 5 * kMinute);
   ASSERT_EQ(changes.incidents.size(), 1U);
   const v1::Incident& fire = only_incident();
   EXPECT_EQ(fire.kind(), v1::INCIDENT_KIND_FIRE);
   EXPECT_EQ(fire.status(), v1::INCIDENT_STATUS_NEW);
   EXPECT_EQ(fire.evidence_size(), 2);
   EXPECT_NEAR(fire.confidence(), 1 - 0.3 * 0.4, 1e-12);  // noisy-OR of independent sources
-  EXPECT_EQ(fire.severity(), v1::SEVERITY_ORANGE);        // 2 sources, 0.88
+  EXPECT_EQ(fire.severity(), v1::SEVERITY_ORANGE);       // 2 sources, 0.88
   // Weighted centre: 0.7 at kLon, 0.6 at kLon + 0.005.
   EXPECT_NEAR(fire.position().lon(), kLon + 0.005 * 0.6 / 1.3, 1e-9);
   EXPECT_EQ(fire.district().name(), "涪陵区");
@@ -197,8 +197,8 @@ TEST_F(PictureTest, LifecycleWithOneClickVerifyDispatch) {
   std::string nearest;
   for (const auto& s : sites) {
     if (s.kind != "rescue_team") continue;
-    const double d = gis::geodesic_distance_m(s.position, {only_incident().position().lon(),
-                                                           only_incident().position().lat()});
+    const double d = gis::geodesic_distance_m(
+        s.position, {only_incident().position().lon(), only_incident().position().lat()});
     if (d < best) {
       best = d;
       nearest = s.id;
@@ -342,9 +342,9 @@ void busy_hour(test::Feeder& feed) {
                  t);
     feed.observe(gauge("g" + std::to_string(i), kGauge, 207.0 + 0.05 * i, t), t);
     if (i % 10 == 0) {
-      feed.observe(camera("c" + std::to_string(i), kCamera, v1::CameraAlarm::TYPE_INTRUSION,
-                          1 + i % 4, t),
-                   t);
+      feed.observe(
+          camera("c" + std::to_string(i), kCamera, v1::CameraAlarm::TYPE_INTRUSION, 1 + i % 4, t),
+          t);
     }
     if (i == 20) feed.command(acknowledge("INC-000001"), t);
     if (i == 25) feed.command(dispatch("INC-000001"), t);

@@ -99,8 +99,8 @@ TEST_F(PrepareTest, RefusalsNameTheField) {
   no_time.clear_observed_at();
   expect_refused(no_time, "invalid_observation", "observedAt");
 
-  expect_refused(test::gauge("g", "WG-0060105001", 1, kT0 - 25 * 60 * kMinute),
-                 "stale_observation", "observedAt");
+  expect_refused(test::gauge("g", "WG-0060105001", 1, kT0 - 25 * 60 * kMinute), "stale_observation",
+                 "observedAt");
   expect_refused(test::gauge("g", "WG-0060105001", 1, kT0 + 10 * kMinute), "future_observation",
                  "observedAt");
   expect_refused(test::smoke("s", "50010200001310000001", 1.5, kT0, 106.5, 29.5),
@@ -122,14 +122,16 @@ TEST_F(PrepareTest, RefusalsNameTheField) {
   unknown_gauge.mutable_position()->set_x(106.5);
   unknown_gauge.mutable_position()->set_y(29.5);
   expect_refused(unknown_gauge, "unknown_sensor", "gaugeReading.warningLevelM");
-  expect_refused(test::camera("c", "50010100001320000001", v1::CameraAlarm::TYPE_UNSPECIFIED, 1, kT0),
-                 "invalid_observation", "cameraAlarm.type");
+  expect_refused(
+      test::camera("c", "50010100001320000001", v1::CameraAlarm::TYPE_UNSPECIFIED, 1, kT0),
+      "invalid_observation", "cameraAlarm.type");
   expect_refused(test::camera("c", "50010100001320000001", v1::CameraAlarm::TYPE_INTRUSION, 7, kT0),
                  "invalid_observation", "cameraAlarm.priority");
   expect_refused(test::camera(std::string(200, 'x'), "50010100001320000001",
                               v1::CameraAlarm::TYPE_INTRUSION, 1, kT0),
                  "invalid_observation", "id");
-  auto control = test::camera("bad\nid", "50010100001320000001", v1::CameraAlarm::TYPE_INTRUSION, 1, kT0);
+  auto control =
+      test::camera("bad\nid", "50010100001320000001", v1::CameraAlarm::TYPE_INTRUSION, 1, kT0);
   expect_refused(control, "invalid_observation", "id");
 }
 

@@ -29,7 +29,8 @@ TEST(FloodSeverity, LevelAgainstWarningAndGuaranteeAndRiseRate) {
   EXPECT_EQ(flood_severity({180.6, 180.5, 183.5, 0.6}, rules), v1::SEVERITY_ORANGE);
   EXPECT_EQ(flood_severity({182.0, 180.5, 183.5, 0.0}, rules), v1::SEVERITY_ORANGE);  // upper half
   EXPECT_EQ(flood_severity({183.5, 180.5, 183.5, -0.3}, rules), v1::SEVERITY_RED);
-  EXPECT_EQ(flood_severity({190.0, 180.5, 0.0, 0.0}, rules), v1::SEVERITY_BLUE);  // no guarantee level
+  EXPECT_EQ(flood_severity({190.0, 180.5, 0.0, 0.0}, rules),
+            v1::SEVERITY_BLUE);  // no guarantee level
 }
 
 TEST(SecuritySeverity, PriorityRepetitionAndSensitiveSites) {

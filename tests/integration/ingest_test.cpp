@@ -16,7 +16,8 @@ using namespace std::chrono_literals;
 
 const std::string kBinary = QUANYU_BINARY;
 const std::string kConfig = std::string(QUANYU_CONFIG_DIR) + "/quanyu.yaml";
-const std::string kFeed = "Authorization: Bearer quanyu-demo-feed\r\nContent-Type: application/json\r\n";
+const std::string kFeed =
+    "Authorization: Bearer quanyu-demo-feed\r\nContent-Type: application/json\r\n";
 const std::string kDuty = "Authorization: Bearer quanyu-demo-duty\r\n";
 
 std::string now_utc() {
@@ -34,7 +35,9 @@ int start(Process& quanyu) {
 }
 
 std::vector<std::string> serve_args(const TempDir& data, int port) {
-  return {kBinary, "serve", "--config", kConfig, "--listen", "127.0.0.1:" + std::to_string(port),
+  return {kBinary,      "serve",
+          "--config",   kConfig,
+          "--listen",   "127.0.0.1:" + std::to_string(port),
           "--data-dir", (data / "state").string()};
 }
 
@@ -42,8 +45,8 @@ std::vector<std::string> serve_args(const TempDir& data, int port) {
 std::string smoke(int n) {
   return R"({"id":"kill9-)" + std::to_string(n) + R"(","source":"it","observedAt":")" + now_utc() +
          R"(","position":{"x":)" + std::to_string(106.0 + 0.05 * (n % 60)) + R"(,"y":)" +
-         std::to_string(28.8 + 0.05 * (n / 60)) +
-         R"(},"smokeDetection":{"towerId":"t)" + std::to_string(n) + R"(","confidence":0.5}})";
+         std::to_string(28.8 + 0.05 * (n / 60)) + R"(},"smokeDetection":{"towerId":"t)" +
+         std::to_string(n) + R"(","confidence":0.5}})";
 }
 
 TEST(Ingest, AcknowledgedDataSurvivesKill9) {
@@ -132,8 +135,10 @@ TEST(Ingest, MalformedRequestsGetTheirCodeAndTheServerKeepsServing) {
     EXPECT_EQ(http_request(port, "GET", "/healthz").status, 200) << "after " << c.code;
   }
   const auto metrics = http_request(port, "GET", "/metrics");
-  EXPECT_THAT(metrics.body, testing::HasSubstr(R"(quanyu_refusals_total{reason="invalid_json"} 2)"));
-  EXPECT_THAT(metrics.body, testing::HasSubstr(R"(quanyu_refusals_total{reason="unknown_sensor"} 1)"));
+  EXPECT_THAT(metrics.body,
+              testing::HasSubstr(R"(quanyu_refusals_total{reason="invalid_json"} 2)"));
+  EXPECT_THAT(metrics.body,
+              testing::HasSubstr(R"(quanyu_refusals_total{reason="unknown_sensor"} 1)"));
   quanyu.signal(SIGTERM);
   EXPECT_EQ(quanyu.wait(10s), 0);
 }

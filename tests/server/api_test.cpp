@@ -20,7 +20,8 @@ class ApiTest : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     config_ = new Config(load_config(test::config_dir() + "/quanyu.yaml"));
-    layers_ = gis::LayerSet::load(config_->layers, {config_->gis.jurisdiction_tolerance_m}).release();
+    layers_ =
+        gis::LayerSet::load(config_->layers, {config_->gis.jurisdiction_tolerance_m}).release();
   }
   static void TearDownTestSuite() {
     delete layers_;
@@ -249,7 +250,8 @@ namespace quanyu::server::http {
 namespace {
 
 std::string now_rfc3339() {
-  return google::protobuf::util::TimeUtil::ToString(google::protobuf::util::TimeUtil::GetCurrentTime());
+  return google::protobuf::util::TimeUtil::ToString(
+      google::protobuf::util::TimeUtil::GetCurrentTime());
 }
 
 std::string smoke_json(const std::string& id, const std::string& tower, double confidence,
@@ -279,9 +281,10 @@ TEST_F(ApiTest, IngestAcceptsOneObjectAnArrayOrABatchAndCountsDuplicates) {
   EXPECT_EQ(r.body, R"({"accepted":1,"duplicates":0})");
   // Protobuf.
   v1::ObservationBatch batch;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                  R"({"observations":[)" + smoke_json("o4", "t4", 0.6, 107.25, 29.701) + "]}", &batch)
-                  .ok());
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(
+          R"({"observations":[)" + smoke_json("o4", "t4", 0.6, 107.25, 29.701) + "]}", &batch)
+          .ok());
   r = send("POST", "/api/v1/observations", batch.SerializeAsString(), kFeed,
            "application/x-protobuf");
   EXPECT_EQ(r.body, R"({"accepted":1,"duplicates":0})");
@@ -310,17 +313,21 @@ TEST_F(ApiTest, IngestRefusalsNameTheFieldAndIndexAndApplyNothing) {
   EXPECT_EQ(send("POST", "/api/v1/observations", "[]", kFeed).status, 400);
   EXPECT_EQ(send("POST", "/api/v1/observations", R"({"nonsense":1})", kFeed).status, 400);
   EXPECT_EQ(send("POST", "/api/v1/observations", "x", kFeed, "text/plain").status, 415);
-  EXPECT_EQ(send("POST", "/api/v1/observations", "\x01\x02", kFeed, "application/x-protobuf").status,
-            400);
+  EXPECT_EQ(
+      send("POST", "/api/v1/observations", "\x01\x02", kFeed, "application/x-protobuf").status,
+      400);
   // Roles: only feed and admin ingest; a feed reads nothing.
-  EXPECT_EQ(send("POST", "/api/v1/observations", smoke_json("x", "t", 0.5, 107, 29.7), kDuty).status,
-            403);
+  EXPECT_EQ(
+      send("POST", "/api/v1/observations", smoke_json("x", "t", 0.5, 107, 29.7), kDuty).status,
+      403);
   EXPECT_EQ(get("/api/v1/incidents", kFeed).status, 403);
   EXPECT_EQ(get("/api/v1/observations", kFeed).status, 405);
   // Every refusal is counted by reason.
   const auto metrics = get("/metrics", "");
-  EXPECT_THAT(metrics.body, testing::HasSubstr(R"(quanyu_refusals_total{reason="invalid_observation"} 1)"));
-  EXPECT_THAT(metrics.body, testing::HasSubstr(R"(quanyu_refusals_total{reason="unsupported_media_type"} 1)"));
+  EXPECT_THAT(metrics.body,
+              testing::HasSubstr(R"(quanyu_refusals_total{reason="invalid_observation"} 1)"));
+  EXPECT_THAT(metrics.body,
+              testing::HasSubstr(R"(quanyu_refusals_total{reason="unsupported_media_type"} 1)"));
   EXPECT_THAT(metrics.body, testing::HasSubstr(R"(quanyu_refusals_total{reason="forbidden"} 2)"));
 }
 
@@ -344,17 +351,20 @@ TEST_F(ApiTest, LifecycleOverRest) {
   r = send("PATCH", "/api/v1/tasks/" + task.id(), R"({"state":"TASK_STATE_ACCEPTED"})", kDuty);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(parse<v1::Task>(r).state(), v1::TASK_STATE_ACCEPTED);
-  EXPECT_EQ(send("PATCH", "/api/v1/tasks/" + task.id(), R"({"state":"TASK_STATE_DISPATCHED"})", kDuty)
-                .status,
-            409);
+  EXPECT_EQ(
+      send("PATCH", "/api/v1/tasks/" + task.id(), R"({"state":"TASK_STATE_DISPATCHED"})", kDuty)
+          .status,
+      409);
   EXPECT_EQ(send("PATCH", "/api/v1/tasks/TASK-999", R"({"state":"TASK_STATE_DONE"})", kDuty).status,
             404);
-  r = send("POST", "/api/v1/incidents/INC-000001/severity", R"({"severity":"SEVERITY_RED"})", kDuty);
+  r = send("POST", "/api/v1/incidents/INC-000001/severity", R"({"severity":"SEVERITY_RED"})",
+           kDuty);
   EXPECT_EQ(parse<v1::Incident>(r).severity(), v1::SEVERITY_RED);
   r = send("POST", "/api/v1/incidents/INC-000001/close", R"({"note":"销号"})", kDuty);
   EXPECT_EQ(parse<v1::Incident>(r).status(), v1::INCIDENT_STATUS_CLOSED);
   EXPECT_EQ(send("POST", "/api/v1/incidents/INC-000001/explode", "", kDuty).status, 404);
-  EXPECT_EQ(send("POST", "/api/v1/incidents/INC-000001/ack", "note", kDuty, "text/plain").status, 415);
+  EXPECT_EQ(send("POST", "/api/v1/incidents/INC-000001/ack", "note", kDuty, "text/plain").status,
+            415);
 
   const auto kpis = parse<v1::Kpis>(get("/api/v1/kpis", kDuty));
   EXPECT_EQ(kpis.open_tasks(), 0U);
@@ -364,10 +374,11 @@ TEST_F(ApiTest, LifecycleOverRest) {
 TEST_F(ApiTest, SubcentreSeesAndCommandsOnlyItsDistricts) {
   // One fire in 涪陵区, one security alarm in 渝中区.
   send("POST", "/api/v1/observations", smoke_json("f1", "t1", 0.7, 107.25, 29.70), kFeed);
-  send("POST", "/api/v1/observations",
-       R"({"id":"c1","source":"cam","observedAt":")" + now_rfc3339() +
-           R"(","position":{"x":106.5775,"y":29.5574},"cameraAlarm":{"cameraId":"cam-jfb","type":"TYPE_INTRUSION","priority":2}})",
-       kFeed);
+  send(
+      "POST", "/api/v1/observations",
+      R"({"id":"c1","source":"cam","observedAt":")" + now_rfc3339() +
+          R"(","position":{"x":106.5775,"y":29.5574},"cameraAlarm":{"cameraId":"cam-jfb","type":"TYPE_INTRUSION","priority":2}})",
+      kFeed);
   const auto all = get("/api/v1/incidents", kDuty);
   EXPECT_THAT(all.body, testing::HasSubstr("INC-000001"));
   EXPECT_THAT(all.body, testing::HasSubstr("INC-000002"));
@@ -384,18 +395,23 @@ TEST_F(ApiTest, SubcentreSeesAndCommandsOnlyItsDistricts) {
 
 TEST_F(ApiTest, IncidentFilters) {
   send("POST", "/api/v1/observations", smoke_json("f1", "t1", 0.3, 107.25, 29.70), kFeed);
-  send("POST", "/api/v1/observations",
-       R"({"id":"c1","source":"cam","observedAt":")" + now_rfc3339() +
-           R"(","position":{"x":106.5775,"y":29.5574},"cameraAlarm":{"cameraId":"cam-jfb","type":"TYPE_INTRUSION","priority":1}})",
-       kFeed);
-  EXPECT_THAT(get("/api/v1/incidents?kind=fire", kDuty).body, testing::Not(testing::HasSubstr("INC-000002")));
-  EXPECT_THAT(get("/api/v1/incidents?kind=security", kDuty).body, testing::Not(testing::HasSubstr("INC-000001")));
+  send(
+      "POST", "/api/v1/observations",
+      R"({"id":"c1","source":"cam","observedAt":")" + now_rfc3339() +
+          R"(","position":{"x":106.5775,"y":29.5574},"cameraAlarm":{"cameraId":"cam-jfb","type":"TYPE_INTRUSION","priority":1}})",
+      kFeed);
+  EXPECT_THAT(get("/api/v1/incidents?kind=fire", kDuty).body,
+              testing::Not(testing::HasSubstr("INC-000002")));
+  EXPECT_THAT(get("/api/v1/incidents?kind=security", kDuty).body,
+              testing::Not(testing::HasSubstr("INC-000001")));
   EXPECT_THAT(get("/api/v1/incidents?minSeverity=orange", kDuty).body,
               testing::Not(testing::HasSubstr("INC-000001")));
-  EXPECT_THAT(get("/api/v1/incidents?district=500102", kDuty).body, testing::HasSubstr("INC-000001"));
+  EXPECT_THAT(get("/api/v1/incidents?district=500102", kDuty).body,
+              testing::HasSubstr("INC-000001"));
   EXPECT_THAT(get("/api/v1/incidents?bbox=106.5,29.5,106.6,29.6", kDuty).body,
               testing::Not(testing::HasSubstr("INC-000001")));
-  EXPECT_THAT(get("/api/v1/incidents?status=closed", kDuty).body, testing::HasSubstr(R"("features":[])"));
+  EXPECT_THAT(get("/api/v1/incidents?status=closed", kDuty).body,
+              testing::HasSubstr(R"("features":[])"));
   EXPECT_EQ(get("/api/v1/incidents?status=burning", kDuty).status, 400);
   EXPECT_EQ(get("/api/v1/incidents?kind=volcano", kDuty).status, 400);
   EXPECT_EQ(get("/api/v1/incidents?minSeverity=purple", kDuty).status, 400);
@@ -410,9 +426,7 @@ namespace {
 TEST_F(ApiTest, FeedsOverTheirRateGet429WithRetryAfter) {
   config_->feed_rate_per_s = 1.0;
   config_->feed_burst = 2.0;
-  auto body = [](int n) {
-    return smoke_json("rate-" + std::to_string(n), "t", 0.5, 107.25, 29.7);
-  };
+  auto body = [](int n) { return smoke_json("rate-" + std::to_string(n), "t", 0.5, 107.25, 29.7); };
   EXPECT_EQ(send("POST", "/api/v1/observations", body(1), kFeed).status, 202);
   EXPECT_EQ(send("POST", "/api/v1/observations", body(2), kFeed).status, 202);
   const auto refused = send("POST", "/api/v1/observations", body(3), kFeed);
