@@ -18,6 +18,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(
     gdal-bin            # ogr2ogr: builds GeoPackage, Shapefile and PostGIS fixtures
     postgresql postgresql-15-postgis-3   # PostGIS source test, started on loopback by the test
+    python3-websockets  # the live channel's test with an independent WebSocket client
   )
 fi
 

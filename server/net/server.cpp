@@ -9,12 +9,14 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <chrono>
 #include <thread>
 #include <vector>
 
 #include "server/http/api.hpp"
 #include "server/live/engine_service.hpp"
+#include "server/live/situation_hub.hpp"
 
 namespace quanyu::server {
 namespace {
@@ -40,10 +42,12 @@ void fail(const beast::error_code& ec, const char* what) {
 /// Shared by the listener and every session: the routes, the limits and the stop flag.
 struct SharedState {
   http::Api& api;
+  SituationHub& hub;
   std::size_t body_limit;
   std::atomic<bool> stopping{false};
   std::atomic<int> sessions{0};
   std::atomic<std::uint64_t> refusals_body_limit{0};
+  std::atomic<std::uint64_t> refusals_header_limit{0};
 };
 
 /// One HTTP/1.1 connection: read a request, answer it, repeat while keep-alive.
@@ -79,9 +83,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
           parser_->get().version(), false, false);
       return;
     }
+    if (ec == bhttp::error::header_limit) {
+      // Beast's parser allows 8 KiB of request line and headers.
+      state_.refusals_header_limit.fetch_add(1);
+      respond(http::error_response(431, "header_too_large", "the request's headers are too large"),
+              11, false, false);
+      return;
+    }
     if (ec) return fail(ec, "read");
     const auto started = std::chrono::steady_clock::now();
     auto& message = parser_->get();
+    if (beast::websocket::is_upgrade(message)) {
+      // The live channel takes the connection over; it answers other paths with 404 itself.
+      state_.hub.accept(std::move(stream_), parser_->release());
+      return;
+    }
     http::Request request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
@@ -96,25 +112,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool head = message.method() == bhttp::verb::head;
     std::string method = request.method;
     std::string path(request.path());
-    state_.api.handle(
-        std::move(request), [self = shared_from_this(), version, keep_alive, head, started,
-                             method = std::move(method), path = std::move(path)](
-                                http::Response response) mutable {
-          // Routes may answer from another thread (the engine's strand): back to ours.
-          asio::post(self->stream_.get_executor(), [self, version, keep_alive, head, started,
-                                                    method = std::move(method),
-                                                    path = std::move(path),
-                                                    response = std::move(response)]() mutable {
-            const double ms = std::chrono::duration<double, std::milli>(
-                                  std::chrono::steady_clock::now() - started)
-                                  .count();
-            // One line per request: method, path (no query: it may carry search terms), status,
-            // size, time.
-            spdlog::info("http {} {} -> {} {}B {:.2f}ms", method, path, response.status,
-                         response.body.size(), ms);
-            self->respond(std::move(response), version, keep_alive, head);
-          });
-        });
+    state_.api.handle(std::move(request), [self = shared_from_this(), version, keep_alive, head,
+                                           started, method = std::move(method),
+                                           path =
+                                               std::move(path)](http::Response response) mutable {
+      // Routes may answer from another thread (the engine's strand): back to ours.
+      asio::post(self->stream_.get_executor(), [self, version, keep_alive, head, started,
+                                                method = std::move(method), path = std::move(path),
+                                                response = std::move(response)]() mutable {
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count();
+        // One line per request: method, path (no query: it may carry search terms), status,
+        // size, time.
+        spdlog::info("http {} {} -> {} {}B {:.2f}ms", method, path, response.status,
+                     response.body.size(), ms);
+        self->respond(std::move(response), version, keep_alive, head);
+      });
+    });
   }
 
   void respond(http::Response&& response, unsigned version, bool keep_alive, bool head) {
@@ -156,9 +171,21 @@ struct Server::Impl {
         ioc(static_cast<int>(c.threads)),
         engine(ioc, c, layers),
         api(c, layers, engine),
+        hub(engine, c),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
-        state{api, c.body_limit_bytes} {}
+        state{api, hub, c.body_limit_bytes} {
+    api.set_metrics_source([this] {
+      std::string out =
+          "# HELP quanyu_http_refusals_total Requests refused by the HTTP layer, by reason.\n"
+          "# TYPE quanyu_http_refusals_total counter\n"
+          "quanyu_http_refusals_total{reason=\"payload_too_large\"} " +
+          std::to_string(state.refusals_body_limit.load()) +
+          "\nquanyu_http_refusals_total{reason=\"header_too_large\"} " +
+          std::to_string(state.refusals_header_limit.load()) + "\n";
+      return out + hub.metrics();
+    });
+  }
 
   void accept() {
     // Each connection gets its own strand: its handlers never run concurrently.
@@ -178,6 +205,8 @@ struct Server::Impl {
     spdlog::info("stopping ({}): no new connections, finishing requests in flight", why);
     beast::error_code ec;
     acceptor.close(ec);
+    // WebSocket clients are told at once (close code 1001, going away).
+    hub.shutdown();
     // Give open sessions a short grace period, then flush the journal and stop the loop.
     auto timer = std::make_shared<asio::steady_timer>(ioc, kStopGrace);
     timer->async_wait([this, timer](beast::error_code) { finish(); });
@@ -187,7 +216,7 @@ struct Server::Impl {
   void poll_idle() {
     auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(50));
     timer->async_wait([this, timer](beast::error_code) {
-      if (state.sessions == 0) {
+      if (state.sessions == 0 && hub.clients() == 0) {
         finish();
       } else {
         poll_idle();
@@ -198,6 +227,7 @@ struct Server::Impl {
   /// Once: flush the journal, store a snapshot, then end the event loop.
   void finish() {
     if (finishing.exchange(true)) return;
+    hub.shutdown();  // any client still open: before the engine stops
     engine.stop([this] { ioc.stop(); });
   }
 
@@ -205,6 +235,7 @@ struct Server::Impl {
   asio::io_context ioc;
   EngineService engine;
   http::Api api;
+  SituationHub hub;  ///< after the engine: it listens to it
   std::atomic<bool> finishing{false};
   tcp::acceptor acceptor;
   asio::signal_set signals;

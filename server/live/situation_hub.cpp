@@ -1,0 +1,437 @@
+#include "server/live/situation_hub.hpp"
+
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <charconv>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "server/http/message.hpp"
+
+namespace quanyu::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace websocket = beast::websocket;
+using live::Answer;
+using live::Encoding;
+using live::Payload;
+using live::View;
+using live::ViewFilter;
+using live::WsSession;
+
+constexpr std::string_view kPath = "/ws/situation";
+constexpr std::string_view kSubprotocol = "quanyu.v1";
+constexpr std::string_view kTokenPrefix = "quanyu.token.";
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+/// Why an upgrade is refused: HTTP status, error code (the refusal's metric label), message.
+struct Refusal {
+  int status;
+  std::string code;
+  std::string message;
+};
+
+}  // namespace
+
+const TokenConfig* find_token(const Config& config, std::string_view secret) {
+  const std::string presented = sha256_hex(secret);
+  const TokenConfig* found = nullptr;
+  for (const auto& token : config.tokens) {
+    // Constant time, and no early exit: timing must not reveal how much of a hash matched.
+    if (token.sha256.size() == presented.size() &&
+        CRYPTO_memcmp(presented.data(), token.sha256.data(), presented.size()) == 0 &&
+        found == nullptr) {
+      found = &token;
+    }
+  }
+  return found;
+}
+
+struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core> {
+  Core(EngineService& e, const Config& c, Options o) : engine(e), config(c), opts(o) {}
+
+  /// A view and the sessions that share it. Engine strand only.
+  struct Entry {
+    Entry(ViewFilter filter, const engine::Picture& picture, live::RingLimits limits)
+        : view(std::move(filter), picture, limits) {}
+    View view;
+    std::vector<std::weak_ptr<WsSession>> sessions;
+    std::chrono::steady_clock::time_point idle_since{};
+    bool idle = false;
+  };
+
+  // --- admission, on the accepting connection's strand ---
+
+  std::variant<Refusal, live::Admission> admit(const Request& request) {
+    const std::string_view target = request.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path != kPath) return Refusal{404, "not_found", "no WebSocket at " + std::string(path)};
+    if (stopping.load()) return Refusal{503, "shutting_down", "the server is stopping"};
+    live::Admission admission;
+    // Browsers cannot set headers on a WebSocket: they offer the token as a subprotocol.
+    std::optional<std::string_view> secret;
+    bool offered_v1 = false;
+    bool offered_any = false;
+    const auto [first, last] = request.equal_range(bhttp::field::sec_websocket_protocol);
+    for (auto field = first; field != last; ++field) {
+      std::string_view list = field->value();
+      while (!list.empty()) {
+        const auto comma = list.find(',');
+        const std::string_view item = trim(list.substr(0, comma));
+        list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+        if (item.empty()) continue;
+        offered_any = true;
+        if (item == kSubprotocol) offered_v1 = true;
+        if (item.substr(0, kTokenPrefix.size()) == kTokenPrefix) {
+          secret = item.substr(kTokenPrefix.size());
+        }
+      }
+    }
+    const std::string_view authorization = request[bhttp::field::authorization];
+    constexpr std::string_view kBearer = "Bearer ";
+    if (authorization.size() > kBearer.size() &&
+        authorization.substr(0, kBearer.size()) == kBearer) {
+      secret = authorization.substr(kBearer.size());
+    }
+    const TokenConfig* token = secret ? find_token(config, *secret) : nullptr;
+    if (token == nullptr) {
+      return Refusal{401, "unauthorized",
+                     "send a valid token as 'Authorization: Bearer <token>' or as the subprotocol "
+                     "'quanyu.token.<token>' next to 'quanyu.v1'"};
+    }
+    admission.scope = Scope::of(*token);
+    if (!admission.scope.may_read()) {
+      return Refusal{403, "forbidden", "a feed token may only ingest observations"};
+    }
+    if (offered_any && !offered_v1) {
+      return Refusal{400, "unsupported_subprotocol", "offer the subprotocol 'quanyu.v1'"};
+    }
+    admission.subprotocol = offered_v1;
+    const auto query = target.find('?');
+    if (query != std::string_view::npos) {
+      for (const auto& [key, value] : http::parse_query(target.substr(query + 1))) {
+        if (key == "format") {
+          if (value == "json") {
+            admission.encoding = Encoding::json;
+          } else if (value == "protobuf" || value == "binary") {
+            admission.encoding = Encoding::protobuf;
+          } else {
+            return Refusal{400, "invalid_format", "format must be json or protobuf"};
+          }
+        } else if (key == "resume") {
+          std::uint64_t seq = 0;
+          const auto* end = value.data() + value.size();
+          const auto [ptr, ec] = std::from_chars(value.data(), end, seq);
+          if (value.empty() || ec != std::errc() || ptr != end) {
+            return Refusal{400, "invalid_resume", "resume must be a sequence number"};
+          }
+          admission.resume_after = seq;
+        } else {
+          return Refusal{400, "unknown_parameter", "unknown parameter '" + key + "'"};
+        }
+      }
+    }
+    // Counted here, released by the session's destructor: the limit holds under a burst.
+    if (live_counters.clients.fetch_add(1) >= opts.max_connections) {
+      live_counters.clients.fetch_sub(1);
+      return Refusal{503, "too_many_connections",
+                     "at most " + std::to_string(opts.max_connections) + " live clients"};
+    }
+    return admission;
+  }
+
+  void accept(beast::tcp_stream&& stream, Request&& request) {
+    auto decision = admit(request);
+    if (auto* refusal = std::get_if<Refusal>(&decision)) {
+      live_counters.refuse(refusal->code);
+      spdlog::info("ws {} refused: {} {}",
+                   std::string_view(request.target()).substr(0, request.target().find('?')),
+                   refusal->status, refusal->code);
+      return live::refuse_upgrade(std::move(stream), request.version(), refusal->status,
+                                  refusal->code, refusal->message);
+    }
+    auto& admission = std::get<live::Admission>(decision);
+    spdlog::info("ws /ws/situation opened by {} ({})", admission.scope.actor,
+                 admission.encoding == Encoding::json ? "json" : "protobuf");
+    auto session =
+        std::make_shared<WsSession>(std::move(stream), shared_from_this(), std::move(admission));
+    {
+      const std::lock_guard lock(mutex);
+      std::erase_if(sessions, [](const auto& weak) { return weak.expired(); });
+      sessions.push_back(session);
+    }
+    if (stopping.load()) session->close(websocket::close_code::going_away);
+    session->run(std::move(request));
+  }
+
+  void shutdown() {
+    stopping.store(true);
+    // Copy under the lock, close after releasing it.
+    std::vector<std::weak_ptr<WsSession>> copy;
+    {
+      const std::lock_guard lock(mutex);
+      copy = sessions;
+    }
+    for (const auto& weak : copy) {
+      if (auto session = weak.lock()) session->close(websocket::close_code::going_away);
+    }
+  }
+
+  // --- SessionHost: called on a session's strand, answered from the engine's strand ---
+
+  void attach(std::shared_ptr<WsSession> session, ViewFilter filter,
+              std::optional<std::uint64_t> resume_after, bool explicit_subscribe) override {
+    if (gone.load()) return;
+    engine.read([self = shared_from_this(), session = std::move(session),
+                 filter = std::move(filter), resume_after,
+                 explicit_subscribe](const engine::Picture& picture) mutable {
+      self->attach_now(session, std::move(filter), resume_after, explicit_subscribe, picture);
+    });
+  }
+
+  void resume(std::shared_ptr<WsSession> session, std::uint64_t after_seq, bool coalesce) override {
+    if (gone.load()) return;
+    engine.read([self = shared_from_this(), session = std::move(session), after_seq,
+                 coalesce](const engine::Picture& picture) {
+      auto it = self->attached.find(session.get());
+      if (it == self->attached.end()) {
+        // Not attached yet (cannot happen: attach is posted first); start from a snapshot.
+        self->attach_now(session, ViewFilter::of(session->scope(), {}), std::nullopt, false,
+                         picture);
+        return;
+      }
+      session->answer(self->serve(*it->second, *session, after_seq, coalesce, picture));
+    });
+  }
+
+  void command(std::shared_ptr<WsSession> session, v1::Command command) override {
+    if (gone.load()) return;
+    const Scope scope = session->scope();
+    engine.command(std::move(command), scope,
+                   [weak = std::weak_ptr<WsSession>(session)](const v1::CommandResult& result,
+                                                              const engine::Picture& picture) {
+                     auto s = weak.lock();
+                     if (!s) return;
+                     v1::ServerMessage message;
+                     message.set_seq(picture.seq());
+                     *message.mutable_command_result() = result;
+                     s->control(live::encode(message, s->encoding()));
+                   });
+  }
+
+  void detach(const WsSession* session) override {
+    if (gone.load()) return;
+    engine.read([self = shared_from_this(), session](const engine::Picture&) {
+      self->attached.erase(session);
+    });
+  }
+
+  const Options& options() const override { return opts; }
+  live::LiveCounters& counters() override { return live_counters; }
+
+  // --- engine strand ---
+
+  void attach_now(const std::shared_ptr<WsSession>& session, ViewFilter filter,
+                  std::optional<std::uint64_t> resume_after, bool explicit_subscribe,
+                  const engine::Picture& picture) {
+    const std::string key = filter.key();
+    auto it = views.find(key);
+    if (it == views.end()) {
+      evict_idle(std::chrono::steady_clock::now(), true);
+      if (explicit_subscribe && views.size() >= opts.max_views) {
+        live_counters.refuse("too_many_views");
+        v1::ServerMessage error;
+        error.set_seq(picture.seq());
+        error.mutable_error()->set_code("too_many_views");
+        error.mutable_error()->set_message("too many distinct subscriptions on this server");
+        Answer answer;
+        answer.error = live::encode(error, session->encoding());
+        session->answer(std::move(answer));
+        return;
+      }
+      it = views.emplace(key, std::make_shared<Entry>(std::move(filter), picture, opts.ring)).first;
+      live_counters.views.store(views.size());
+    }
+    const std::shared_ptr<Entry>& entry = it->second;
+    auto& previous = attached[session.get()];
+    if (previous != entry) {
+      if (previous) {
+        std::erase_if(previous->sessions, [&](const auto& weak) {
+          auto s = weak.lock();
+          return !s || s == session;
+        });
+      }
+      entry->sessions.push_back(session);
+      entry->idle = false;
+      previous = entry;
+    }
+    if (resume_after) {
+      session->answer(serve(*entry, *session, *resume_after, false, picture));
+      return;
+    }
+    Answer answer;
+    answer.snapshot = true;
+    answer.frames.emplace_back(picture.seq(),
+                               entry->view.snapshot_payload(picture, false, session->encoding()));
+    session->answer(std::move(answer));
+  }
+
+  /// The deltas after `after_seq` (or one merged delta), or a resync snapshot.
+  Answer serve(Entry& entry, const WsSession& session, std::uint64_t after_seq, bool coalesce,
+               const engine::Picture& picture) {
+    Answer answer;
+    if (entry.view.holds_after(after_seq, picture.seq())) {
+      answer.after_seq = after_seq;
+      if (!coalesce) {
+        answer.frames = entry.view.held_after(after_seq, session.encoding());
+      } else if (!entry.view.held_after(after_seq, Encoding::protobuf).empty()) {
+        answer.frames.emplace_back(
+            picture.seq(),
+            live::encode(entry.view.coalesced_after(after_seq, picture), session.encoding()));
+      }
+      return answer;
+    }
+    live_counters.resyncs.fetch_add(1);
+    answer.snapshot = true;
+    answer.frames.emplace_back(picture.seq(),
+                               entry.view.snapshot_payload(picture, true, session.encoding()));
+    return answer;
+  }
+
+  /// Drops views without sessions that have lingered long enough (or all such, when `all`
+  /// and the map is at its limit).
+  void evict_idle(std::chrono::steady_clock::time_point now, bool at_limit) {
+    for (auto it = views.begin(); it != views.end();) {
+      Entry& entry = *it->second;
+      std::erase_if(entry.sessions, [](const auto& weak) { return weak.expired(); });
+      if (entry.sessions.empty() && !entry.idle) {
+        entry.idle = true;
+        entry.idle_since = now;
+      }
+      const bool expired = entry.idle && now - entry.idle_since >= opts.view_linger;
+      const bool make_room = at_limit && entry.idle && views.size() >= opts.max_views;
+      if (entry.sessions.empty() && (expired || make_room)) {
+        it = views.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    live_counters.views.store(views.size());
+  }
+
+  /// The engine's listener: one delta per view, serialised once per encoding, to every session.
+  void on_batch(const std::vector<engine::Changes>& changes, const engine::Picture& picture) {
+    const auto batch = live::BatchChanges::merge(changes);
+    if (batch.empty()) return;
+    evict_idle(std::chrono::steady_clock::now(), false);
+    live::KpiCache kpis;
+    std::vector<std::shared_ptr<WsSession>> receivers;
+    for (auto& [key, entry] : views) {
+      receivers.clear();
+      bool json = false;
+      for (const auto& weak : entry->sessions) {
+        if (auto s = weak.lock()) {
+          json = json || s->encoding() == Encoding::json;
+          receivers.push_back(std::move(s));
+        }
+      }
+      auto published = entry->view.apply(batch, picture, kpis, json);
+      if (!published) continue;
+      for (const auto& s : receivers) {
+        s->deliver(published->seq,
+                   s->encoding() == Encoding::json ? published->json : published->protobuf);
+      }
+    }
+  }
+
+  std::string metrics() const {
+    std::string out;
+    auto metric = [&](const char* name, const char* type, const char* help, std::uint64_t value) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+             name + " " + std::to_string(value) + "\n";
+    };
+    const auto& c = live_counters;
+    metric("quanyu_live_clients", "gauge", "WebSocket clients of /ws/situation.", c.clients.load());
+    metric("quanyu_live_views", "gauge", "Distinct views (scope x subscription) held.",
+           c.views.load());
+    metric("quanyu_live_queue_depth", "gauge", "Frames waiting in clients' write queues.",
+           c.queued.load());
+    metric("quanyu_live_messages_sent_total", "counter", "Frames written to clients.",
+           c.messages_sent.load());
+    metric("quanyu_live_bytes_sent_total", "counter", "Payload bytes written to clients.",
+           c.bytes_sent.load());
+    metric("quanyu_live_client_messages_total", "counter", "Messages received from clients.",
+           c.client_messages.load());
+    metric("quanyu_live_deltas_coalesced_total", "counter",
+           "Deltas dropped from slow clients' queues, replaced by one coalesced state.",
+           c.deltas_coalesced.load());
+    metric("quanyu_live_resyncs_total", "counter", "Snapshots sent with resync = true.",
+           c.resyncs.load());
+    out +=
+        "# HELP quanyu_live_drops_total Clients disconnected by the server, by reason.\n"
+        "# TYPE quanyu_live_drops_total counter\n";
+    for (const auto& [reason, count] : c.drops()) {
+      out += "quanyu_live_drops_total{reason=\"" + reason + "\"} " + std::to_string(count) + "\n";
+    }
+    out +=
+        "# HELP quanyu_live_refusals_total Upgrades and client messages refused, by reason.\n"
+        "# TYPE quanyu_live_refusals_total counter\n";
+    for (const auto& [reason, count] : c.refusals()) {
+      out +=
+          "quanyu_live_refusals_total{reason=\"" + reason + "\"} " + std::to_string(count) + "\n";
+    }
+    return out;
+  }
+
+  EngineService& engine;
+  const Config& config;
+  const Options opts;
+  live::LiveCounters live_counters;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> gone{false};  ///< the hub object is destroyed: the engine may be too
+
+  std::mutex mutex;  ///< guards `sessions`
+  std::vector<std::weak_ptr<WsSession>> sessions;
+
+  // Engine strand only.
+  std::map<std::string, std::shared_ptr<Entry>> views;
+  std::unordered_map<const WsSession*, std::shared_ptr<Entry>> attached;
+};
+
+SituationHub::SituationHub(EngineService& engine, const Config& config, Options options)
+    : core_(std::make_shared<Core>(engine, config, options)) {
+  engine.listen(
+      [core = core_](const std::vector<engine::Changes>& changes, const engine::Picture& picture) {
+        if (!core->gone.load()) core->on_batch(changes, picture);
+      });
+}
+
+SituationHub::~SituationHub() { core_->gone.store(true); }
+
+void SituationHub::accept(beast::tcp_stream&& stream, Request&& request) {
+  core_->accept(std::move(stream), std::move(request));
+}
+
+void SituationHub::shutdown() { core_->shutdown(); }
+
+std::size_t SituationHub::clients() const { return core_->live_counters.clients.load(); }
+
+std::string SituationHub::metrics() const { return core_->metrics(); }
+
+}  // namespace quanyu::server

@@ -1,0 +1,503 @@
+// The live channel in-process: the hub behind a small acceptor of the test's own, the engine on
+// a temporary journal, and real WebSocket clients (tests/integration/ws_client.hpp).
+#include "server/live/situation_hub.hpp"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/http/read.hpp>
+#include <future>
+#include <thread>
+
+#include "gtest_include.hpp"
+#include "integration/ws_client.hpp"
+#include "test_support.hpp"
+
+namespace quanyu::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using namespace std::chrono_literals;
+using test::LiveState;
+using test::WsClient;
+
+constexpr const char* kDuty = "quanyu-demo-duty";
+constexpr const char* kWall = "quanyu-demo-wall";
+constexpr const char* kYuzhong = "quanyu-demo-yuzhong";  // subcentre of 渝中区 and 南岸区
+constexpr double kYuzhongLon = 106.5775;
+constexpr double kYuzhongLat = 29.5574;
+constexpr double kElsewhereLon = 107.25;  // a district outside the subcentre's
+constexpr double kElsewhereLat = 29.70;
+
+std::uint64_t metric(const std::string& text, const std::string& name) {
+  const auto at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return 0;
+  return std::stoull(text.substr(at + name.size() + 2));
+}
+
+class SituationHubTest : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    config_ = new Config(load_config(test::config_dir() + "/quanyu.yaml"));
+    layers_ =
+        gis::LayerSet::load(config_->layers, {config_->gis.jurisdiction_tolerance_m}).release();
+  }
+  static void TearDownTestSuite() {
+    delete layers_;
+    delete config_;
+  }
+
+  SituationHubTest() {
+    config_->data_dir = data_.path();
+    engine_ = std::make_unique<EngineService>(ioc_, *config_, *layers_);
+  }
+
+  ~SituationHubTest() override {
+    beast::error_code ec;
+    acceptor_.close(ec);
+    if (hub_) hub_->shutdown();
+    std::this_thread::sleep_for(50ms);
+    work_.reset();
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+    hub_.reset();
+    engine_.reset();
+  }
+
+  /// Starts the hub and an acceptor on 127.0.0.1; `send_buffer` shrinks the server's socket
+  /// buffer so that a client that stops reading fills it quickly.
+  void start(SituationHub::Options options = {}, int send_buffer = 0) {
+    hub_ = std::make_unique<SituationHub>(*engine_, *config_, options);
+    send_buffer_ = send_buffer;
+    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.bind(endpoint);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    accept();
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  }
+
+  void accept() {
+    acceptor_.async_accept(
+        asio::make_strand(ioc_), [this](beast::error_code ec, asio::ip::tcp::socket socket) {
+          if (ec) return;
+          if (send_buffer_ > 0) {
+            socket.set_option(asio::socket_base::send_buffer_size(send_buffer_), ec);
+          }
+          struct Connection {
+            explicit Connection(asio::ip::tcp::socket&& s) : stream(std::move(s)) {}
+            beast::tcp_stream stream;
+            beast::flat_buffer buffer;
+            beast::http::request_parser<beast::http::string_body> parser;
+          };
+          auto c = std::make_shared<Connection>(std::move(socket));
+          beast::http::async_read(c->stream, c->buffer, c->parser,
+                                  [this, c](beast::error_code read_ec, std::size_t) {
+                                    if (!read_ec)
+                                      hub_->accept(std::move(c->stream), c->parser.release());
+                                  });
+          accept();
+        });
+  }
+
+  std::unique_ptr<WsClient> connect(const std::string& token, const std::string& query = "",
+                                    int receive_buffer = 0) {
+    WsClient::Options options;
+    options.bearer = token;
+    options.target = "/ws/situation" + query;
+    options.receive_buffer = receive_buffer;
+    int status = 0;
+    auto client = WsClient::connect(port_, options, &status);
+    EXPECT_TRUE(client) << "status " << status;
+    return client;
+  }
+
+  /// Journals and applies one smoke detection; waits until it is in the picture.
+  void smoke(const std::string& id, double lon, double lat, bool wait = true) {
+    v1::Observation o;
+    o.set_id(id);
+    o.set_source("test");
+    *o.mutable_observed_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    o.mutable_position()->set_x(lon);
+    o.mutable_position()->set_y(lat);
+    o.mutable_smoke_detection()->set_tower_id("t-" + id);
+    o.mutable_smoke_detection()->set_confidence(0.7);
+    auto prepared = engine_->prepare(std::move(o));
+    ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+    auto done = std::make_shared<std::promise<void>>();
+    auto future = done->get_future();
+    engine_->ingest({prepared.value()}, "test",
+                    [done](const IngestOutcome&) { done->set_value(); });
+    if (wait) {
+      ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+    }
+  }
+
+  static Config* config_;
+  static const gis::LayerSet* layers_;
+  test::TempDir data_;
+  asio::io_context ioc_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
+      ioc_.get_executor()};
+  std::unique_ptr<EngineService> engine_;
+  std::unique_ptr<SituationHub> hub_;
+  asio::ip::tcp::acceptor acceptor_{ioc_};
+  std::vector<std::thread> threads_;
+  int port_ = 0;
+  int send_buffer_ = 0;
+};
+
+Config* SituationHubTest::config_ = nullptr;
+const gis::LayerSet* SituationHubTest::layers_ = nullptr;
+
+TEST(ViewFilter, NarrowsSubscriptionToTheScope) {
+  Scope subcentre;
+  subcentre.role = Role::subcentre;
+  subcentre.districts = {"500103", "500108"};
+  v1::Subscribe subscribe;
+  EXPECT_EQ(live::ViewFilter::of(subcentre, subscribe).districts,
+            (std::set<std::string>{"500103", "500108"}));
+  subscribe.add_districts("500103");
+  subscribe.add_districts("500101");
+  EXPECT_EQ(live::ViewFilter::of(subcentre, subscribe).districts,
+            (std::set<std::string>{"500103"}));
+  subscribe.clear_districts();
+  subscribe.add_districts("500101");
+  // Only districts outside the scope: sees nothing (not "everything").
+  EXPECT_EQ(live::ViewFilter::of(subcentre, subscribe).districts, std::set<std::string>{});
+  Scope wall;
+  EXPECT_FALSE(live::ViewFilter::of(wall, {}).districts);
+  EXPECT_EQ(live::ViewFilter::of(wall, subscribe).districts, std::set<std::string>{"500101"});
+  // Equal filters share one view.
+  EXPECT_EQ(live::ViewFilter::of(wall, {}).key(), live::ViewFilter::of(Scope{}, {}).key());
+  EXPECT_NE(live::ViewFilter::of(wall, {}).key(), live::ViewFilter::of(subcentre, {}).key());
+
+  v1::Subscribe bad;
+  bad.mutable_bbox()->set_min_lon(107);
+  bad.mutable_bbox()->set_max_lon(106);
+  EXPECT_TRUE(live::ViewFilter::validate(bad));
+  bad.clear_bbox();
+  bad.add_kinds(v1::INCIDENT_KIND_UNSPECIFIED);
+  EXPECT_TRUE(live::ViewFilter::validate(bad));
+}
+
+TEST_F(SituationHubTest, SubcentreNeverSeesIncidentsOutsideItsDistricts) {
+  start();
+  smoke("a-yuzhong", kYuzhongLon, kYuzhongLat);
+  smoke("a-elsewhere", kElsewhereLon, kElsewhereLat);
+  auto duty = connect(kDuty);
+  auto sub = connect(kYuzhong);
+  ASSERT_TRUE(duty && sub);
+  LiveState duty_state;
+  LiveState sub_state;
+  auto first = sub->receive(5s);
+  ASSERT_TRUE(first && first->has_snapshot());
+  sub_state.apply(*first);
+  duty_state.apply(*duty->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  EXPECT_EQ(duty_state.incidents.size(), 2U);
+  ASSERT_EQ(sub_state.incidents.size(), 1U);
+  EXPECT_EQ(sub_state.incidents.begin()->second.district().adcode(), "500103");
+  EXPECT_GT(first->seq(), 0U);
+
+  smoke("b-elsewhere", kElsewhereLon + 0.2, kElsewhereLat);
+  smoke("b-yuzhong", kYuzhongLon + 0.1, kYuzhongLat - 0.05);  // 南岸区
+  while (duty_state.incidents.size() < 4) {
+    auto m = duty->receive(5s);
+    ASSERT_TRUE(m);
+    duty_state.apply(*m);
+  }
+  // The sub-centre gets one delta (the 南岸 fire) and nothing about the other district.
+  while (auto m = sub->receive(500ms)) {
+    ASSERT_FALSE(m->has_snapshot());
+    if (m->has_delta()) {
+      for (const auto& i : m->delta().incidents()) {
+        EXPECT_TRUE(i.district().adcode() == "500103" || i.district().adcode() == "500108")
+            << i.district().adcode();
+      }
+      EXPECT_EQ(m->delta().removed_incident_ids_size(), 0);
+      for (const auto& c : m->delta().kpis().open_incidents()) {
+        EXPECT_TRUE(c.adcode() == "500103" || c.adcode() == "500108") << c.adcode();
+      }
+    }
+    sub_state.apply(*m);
+  }
+  EXPECT_EQ(sub_state.incidents.size(), 2U);
+  EXPECT_GE(sub_state.seq, duty_state.seq - 1);
+
+  // Subscribing to a district outside the scope shows nothing, KPIs included.
+  v1::ClientMessage subscribe;
+  subscribe.mutable_subscribe()->add_districts("500101");
+  subscribe.mutable_subscribe()->add_districts("500102");
+  sub->send(subscribe);
+  auto empty = sub->receive_until(v1::ServerMessage::kSnapshot, 5s);
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->snapshot().incidents_size(), 0);
+  EXPECT_EQ(empty->snapshot().kpis().open_incidents_size(), 0);
+  EXPECT_FALSE(empty->snapshot().resync());
+}
+
+TEST_F(SituationHubTest, SubscribeFiltersByKindSeverityAndBbox) {
+  start();
+  smoke("k1", kYuzhongLon, kYuzhongLat);
+  auto wall = connect(kWall, "?format=json");
+  ASSERT_TRUE(wall);
+  bool text = false;
+  auto raw = wall->receive_raw(5s, &text);
+  ASSERT_TRUE(raw);
+  EXPECT_TRUE(text);
+  EXPECT_THAT(*raw, testing::HasSubstr(R"("snapshot":)"));
+
+  v1::ClientMessage floods;
+  floods.mutable_subscribe()->add_kinds(v1::INCIDENT_KIND_FLOOD);
+  wall->send(floods, true);
+  auto snapshot = wall->receive_until(v1::ServerMessage::kSnapshot, 5s);
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ(snapshot->snapshot().incidents_size(), 0);
+  smoke("k2", kYuzhongLon + 0.3, kYuzhongLat);
+  // No delta for a fire; the KPIs (computed for the districts) may change.
+  while (auto m = wall->receive(400ms)) {
+    if (m->has_delta()) {
+      EXPECT_EQ(m->delta().incidents_size(), 0);
+    }
+  }
+
+  v1::ClientMessage box;
+  auto* b = box.mutable_subscribe()->mutable_bbox();
+  b->set_min_lon(kYuzhongLon - 0.01);
+  b->set_min_lat(kYuzhongLat - 0.01);
+  b->set_max_lon(kYuzhongLon + 0.01);
+  b->set_max_lat(kYuzhongLat + 0.01);
+  wall->send(box, true);
+  snapshot = wall->receive_until(v1::ServerMessage::kSnapshot, 5s);
+  ASSERT_TRUE(snapshot);
+  ASSERT_EQ(snapshot->snapshot().incidents_size(), 1);
+
+  // An invalid subscription is answered with an error; the connection stays.
+  wall->send_raw(R"({"subscribe":{"minSeverity":"SEVERITY_PURPLE"}})", true);
+  auto error = wall->receive_until(v1::ServerMessage::kError, 5s);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->error().code(), "invalid_message");
+  v1::ClientMessage ping;
+  ping.mutable_ping()->set_nonce(7);
+  wall->send(ping, true);
+  EXPECT_TRUE(wall->receive_until(v1::ServerMessage::kHeartbeat, 5s));
+  EXPECT_THAT(hub_->metrics(),
+              testing::HasSubstr(R"(quanyu_live_refusals_total{reason="invalid_message"} 1)"));
+}
+
+TEST_F(SituationHubTest, ResumeWithinTheRingGivesTheHeldDeltasBeyondItAResync) {
+  SituationHub::Options options;
+  options.ring.max_deltas = 4;
+  start(options);
+  auto client = connect(kDuty);
+  ASSERT_TRUE(client);
+  LiveState state;
+  state.apply(*client->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  const std::uint64_t start_seq = state.seq;
+  std::vector<std::uint64_t> seqs;
+  for (int n = 0; n < 3; ++n) {
+    smoke("r" + std::to_string(n), 106.0 + 0.1 * n, 29.0);
+    auto delta = client->receive_until(v1::ServerMessage::kDelta, 5s);
+    ASSERT_TRUE(delta);
+    seqs.push_back(delta->seq());
+  }
+  v1::ClientMessage resume;
+  resume.mutable_resume()->set_after_seq(start_seq);
+  client->send(resume);
+  for (const auto seq : seqs) {
+    auto again = client->receive(5s);
+    ASSERT_TRUE(again);
+    ASSERT_TRUE(again->has_delta());
+    EXPECT_EQ(again->seq(), seq);
+  }
+  // A new connection resumes without a first snapshot.
+  auto back = connect(kDuty, "?resume=" + std::to_string(seqs[0]));
+  ASSERT_TRUE(back);
+  auto missed = back->receive(5s);
+  ASSERT_TRUE(missed && missed->has_delta());
+  EXPECT_EQ(missed->seq(), seqs[1]);
+
+  for (int n = 3; n < 9; ++n) smoke("r" + std::to_string(n), 106.0 + 0.1 * n, 29.0);
+  while (client->receive(300ms)) {
+  }
+  client->send(resume);
+  auto resync = client->receive_until(v1::ServerMessage::kSnapshot, 5s);
+  ASSERT_TRUE(resync);
+  EXPECT_TRUE(resync->snapshot().resync());
+  EXPECT_EQ(resync->snapshot().incidents_size(), 9);
+  EXPECT_EQ(metric(hub_->metrics(), "quanyu_live_resyncs_total"), 1U);
+}
+
+TEST_F(SituationHubTest, SlowClientIsCoalescedItsQueueStaysBoundedFastClientUnaffected) {
+  SituationHub::Options options;
+  options.queue_messages = 4;
+  options.queue_bytes = 64 * 1024;
+  start(options, 4096);
+  auto slow = connect(kDuty, "", 4096);
+  auto fast = connect(kDuty);
+  ASSERT_TRUE(slow && fast);
+  LiveState slow_state;
+  LiveState fast_state;
+  slow_state.apply(*slow->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  fast_state.apply(*fast->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  constexpr int kIncidents = 150;
+  std::uint64_t max_depth = 0;
+  for (int n = 0; n < kIncidents; ++n) {
+    smoke("s" + std::to_string(n), 106.0 + 0.05 * (n % 30), 28.8 + 0.05 * (n / 30), false);
+    // The fast client keeps up while the slow one reads nothing.
+    while (auto m = fast->receive(1ms)) fast_state.apply(*m);
+    max_depth = std::max(max_depth, metric(hub_->metrics(), "quanyu_live_queue_depth"));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (fast_state.incidents.size() < kIncidents && std::chrono::steady_clock::now() < deadline) {
+    if (auto m = fast->receive(1s)) fast_state.apply(*m);
+  }
+  EXPECT_EQ(fast_state.incidents.size(), static_cast<std::size_t>(kIncidents));
+  const std::string metrics = hub_->metrics();
+  EXPECT_GT(metric(metrics, "quanyu_live_deltas_coalesced_total"), 0U) << metrics;
+  // Two clients: at most the slow one's bounded queue (and the frame being written) waits.
+  EXPECT_LE(max_depth, 2 * (options.queue_messages + 1));
+  EXPECT_EQ(metric(metrics, "quanyu_live_clients"), 2U);
+
+  // Reading again, the slow client catches up with fewer messages than deltas, same state.
+  int messages = 0;
+  while (slow_state.incidents.size() < kIncidents) {
+    auto m = slow->receive(5s);
+    ASSERT_TRUE(m) << slow_state.incidents.size();
+    slow_state.apply(*m);
+    ++messages;
+  }
+  EXPECT_LT(messages, kIncidents);
+  for (const auto& [id, incident] : fast_state.incidents) {
+    ASSERT_EQ(slow_state.incidents.count(id), 1U) << id;
+    EXPECT_EQ(slow_state.incidents[id].version(), incident.version());
+  }
+}
+
+TEST_F(SituationHubTest, ClientThatStopsReadingIsDroppedAfterTheStallTimeout) {
+  SituationHub::Options options;
+  options.stall_timeout = 600ms;
+  options.heartbeat_interval = 200ms;
+  start(options, 4096);
+  auto slow = connect(kDuty, "", 4096);
+  auto fast = connect(kDuty);
+  ASSERT_TRUE(slow && fast);
+  ASSERT_TRUE(slow->receive(5s));
+  for (int n = 0; n < 60; ++n) {
+    smoke("d" + std::to_string(n), 106.0 + 0.05 * (n % 30), 28.8 + 0.05 * (n / 30), false);
+  }
+  // The fast client answers pings as it reads; the slow one does not and is dropped.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (metric(hub_->metrics(), "quanyu_live_clients") > 1 &&
+         std::chrono::steady_clock::now() < deadline) {
+    fast->receive(50ms);
+  }
+  EXPECT_EQ(metric(hub_->metrics(), "quanyu_live_clients"), 1U) << hub_->metrics();
+  EXPECT_THAT(hub_->metrics(), testing::ContainsRegex(
+                                   "quanyu_live_drops_total[{]reason=\"(stalled|no_pong)\"[}] 1"));
+  fast->receive(300ms);
+  EXPECT_FALSE(fast->closed());
+}
+
+TEST_F(SituationHubTest, CommandsAreAnsweredWithTheirCorrelationId) {
+  start();
+  smoke("c1", kYuzhongLon, kYuzhongLat);
+  auto duty = connect(kDuty);
+  auto wall = connect(kWall);
+  ASSERT_TRUE(duty && wall);
+  auto snapshot = duty->receive_until(v1::ServerMessage::kSnapshot, 5s);
+  ASSERT_TRUE(snapshot);
+  ASSERT_EQ(snapshot->snapshot().incidents_size(), 1);
+  const std::string id = snapshot->snapshot().incidents(0).id();
+
+  v1::ClientMessage ack;
+  ack.mutable_command()->set_correlation_id("corr-1");
+  ack.mutable_command()->mutable_acknowledge()->set_incident_id(id);
+  duty->send(ack);
+  auto result = duty->receive_until(v1::ServerMessage::kCommandResult, 5s);
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(result->command_result().ok()) << result->command_result().error_message();
+  EXPECT_EQ(result->command_result().correlation_id(), "corr-1");
+  auto delta = duty->receive_until(v1::ServerMessage::kDelta, 5s);
+  ASSERT_TRUE(delta);
+  EXPECT_EQ(delta->delta().incidents(0).status(), v1::INCIDENT_STATUS_ACKNOWLEDGED);
+
+  ack.mutable_command()->set_correlation_id("corr-2");
+  wall->send(ack);
+  result = wall->receive_until(v1::ServerMessage::kCommandResult, 5s);
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(result->command_result().ok());
+  EXPECT_EQ(result->command_result().error_code(), "forbidden");
+  EXPECT_EQ(result->command_result().correlation_id(), "corr-2");
+}
+
+TEST_F(SituationHubTest, RefusesBeforeTheUpgradeAndCountsEveryRefusal) {
+  SituationHub::Options options;
+  options.max_connections = 1;
+  start(options);
+  int status = 0;
+  WsClient::Options o;
+  EXPECT_FALSE(WsClient::connect(port_, o, &status));
+  EXPECT_EQ(status, 401);
+  o.bearer = "wrong";
+  EXPECT_FALSE(WsClient::connect(port_, o, &status));
+  EXPECT_EQ(status, 401);
+  o.bearer = "quanyu-demo-feed";
+  EXPECT_FALSE(WsClient::connect(port_, o, &status));
+  EXPECT_EQ(status, 403);
+  o.bearer = kWall;
+  o.target = "/ws/situation?format=xml";
+  EXPECT_FALSE(WsClient::connect(port_, o, &status));
+  EXPECT_EQ(status, 400);
+  o.target = "/ws/other";
+  EXPECT_FALSE(WsClient::connect(port_, o, &status));
+  EXPECT_EQ(status, 404);
+
+  // Browsers: the token as a subprotocol, answered with quanyu.v1.
+  WsClient::Options browser;
+  browser.subprotocols = {"quanyu.v1", std::string("quanyu.token.") + kWall};
+  std::string chosen;
+  auto first = WsClient::connect(port_, browser, &status, &chosen);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(chosen, "quanyu.v1");
+  EXPECT_FALSE(WsClient::connect(port_, browser, &status));
+  EXPECT_EQ(status, 503);
+
+  const std::string metrics = hub_->metrics();
+  for (const char* reason :
+       {R"(reason="unauthorized"} 2)", R"(reason="forbidden"} 1)", R"(reason="invalid_format"} 1)",
+        R"(reason="not_found"} 1)", R"(reason="too_many_connections"} 1)"}) {
+    EXPECT_THAT(metrics, testing::HasSubstr(reason)) << metrics;
+  }
+
+  // Oversized client frames close the connection with 1009.
+  ASSERT_TRUE(first->receive(5s));
+  first->send_raw(std::string(70 * 1024, 'x'), false);
+  while (first->receive(2s)) {
+  }
+  EXPECT_TRUE(first->closed());
+  EXPECT_EQ(first->close_reason().code, beast::websocket::close_code::too_big);
+}
+
+TEST_F(SituationHubTest, ShutdownClosesWithGoingAway) {
+  start();
+  auto client = connect(kWall);
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->receive(5s));
+  hub_->shutdown();
+  while (client->receive(2s)) {
+  }
+  EXPECT_TRUE(client->closed());
+  EXPECT_EQ(client->close_reason().code, beast::websocket::close_code::going_away);
+  int status = 0;
+  WsClient::Options o;
+  o.bearer = kWall;
+  EXPECT_FALSE(WsClient::connect(port_, o, &status));
+  EXPECT_EQ(status, 503);
+}
+
+}  // namespace
+}  // namespace quanyu::server
