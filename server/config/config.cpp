@@ -1,5 +1,6 @@
 #include "server/config/config.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
@@ -210,6 +211,20 @@ std::string sha256_hex(std::string_view secret) {
   return hex;
 }
 
+const TokenConfig* find_token(const Config& config, std::string_view secret) {
+  const std::string presented = sha256_hex(secret);
+  const TokenConfig* found = nullptr;
+  for (const auto& token : config.tokens) {
+    // Constant time, and no early exit: timing must not reveal how much of a hash matched.
+    if (token.sha256.size() == presented.size() &&
+        CRYPTO_memcmp(presented.data(), token.sha256.data(), presented.size()) == 0 &&
+        found == nullptr) {
+      found = &token;
+    }
+  }
+  return found;
+}
+
 Config load_config(const std::filesystem::path& file) {
   Config config;
   config.file = std::filesystem::absolute(file).lexically_normal();
@@ -224,7 +239,27 @@ Config load_config(const std::filesystem::path& file) {
                       e.msg);
   }
   if (!root.IsMap()) reader.fail("(top level)", "expected a mapping");
-  check_keys(reader, root, "", {"server", "rules", "layers", "tokens"});
+  check_keys(reader, root, "", {"server", "live", "rules", "layers", "tokens"});
+  if (const YAML::Node live = root["live"]) {
+    check_keys(reader, live, "live",
+               {"max_connections", "queue_messages", "queue_bytes", "stall_timeout_s",
+                "heartbeat_s", "max_views", "view_linger_s", "ring_deltas"});
+    auto& l = config.live;
+    auto positive = [&](const char* key, auto& out) {
+      using T = std::decay_t<decltype(out)>;
+      const std::string path = std::string("live.") + key;
+      out = reader.get<T>(live, key, path, out);
+      if (!(out > 0)) reader.fail(path, "must be positive");
+    };
+    positive("max_connections", l.max_connections);
+    positive("queue_messages", l.queue_messages);
+    positive("queue_bytes", l.queue_bytes);
+    positive("stall_timeout_s", l.stall_timeout_s);
+    positive("heartbeat_s", l.heartbeat_s);
+    positive("max_views", l.max_views);
+    positive("view_linger_s", l.view_linger_s);
+    positive("ring_deltas", l.ring_deltas);
+  }
 
   if (const YAML::Node server = root["server"]) {
     check_keys(reader, server, "server",

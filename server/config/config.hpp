@@ -38,6 +38,18 @@ struct GisRules {
   double nearest_radius_m = 50'000.0;       ///< ... within this radius
 };
 
+/// Limits and timings of the WebSocket live channel (`live:` in the YAML).
+struct LiveConfig {
+  std::size_t max_connections = 2000;
+  std::size_t queue_messages = 64;
+  std::size_t queue_bytes = std::size_t{4} << 20;
+  double stall_timeout_s = 30.0;
+  double heartbeat_s = 10.0;
+  std::size_t max_views = 1024;
+  double view_linger_s = 120.0;
+  std::size_t ring_deltas = 1024;
+};
+
 struct Config {
   std::filesystem::path file;  ///< where this configuration was read from
   std::string listen_host = "127.0.0.1";
@@ -50,6 +62,7 @@ struct Config {
   double feed_burst = 100'000.0;  ///< observations a token may send at once before the rate applies
   GisRules gis;
   engine::EngineRules rules;  ///< fusion, severity, tasks, validation (nearest_* mirror `gis`)
+  LiveConfig live;
   std::vector<gis::LayerSpec> layers;
   std::vector<TokenConfig> tokens;
 };
@@ -60,6 +73,9 @@ Config load_config(const std::filesystem::path& file);
 /// Parses "HOST:PORT" (IPv6 as "[::1]:8080"); throws ConfigError naming `what`.
 void parse_listen(const std::string& text, const std::string& what, std::string& host,
                   std::uint16_t& port);
+
+/// The token whose SHA-256 matches the presented `secret` (constant-time comparison), or null.
+const TokenConfig* find_token(const Config& config, std::string_view secret);
 
 /// Lowercase hex SHA-256 of `secret` (for comparing presented tokens with the configured hashes).
 std::string sha256_hex(std::string_view secret);

@@ -1,7 +1,6 @@
 #include "server/http/api.hpp"
 
 #include <google/protobuf/util/json_util.h>
-#include <openssl/crypto.h>
 
 #include <charconv>
 #include <cmath>
@@ -90,12 +89,7 @@ const TokenConfig* Api::authenticate(const Request& request) const {
   if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
     return nullptr;
   }
-  const std::string presented = sha256_hex(std::string_view(header).substr(kBearer.size()));
-  for (const auto& token : config_.tokens) {
-    // Constant-time comparison: response timing must not reveal how much of a hash matched.
-    if (CRYPTO_memcmp(presented.data(), token.sha256.data(), presented.size()) == 0) return &token;
-  }
-  return nullptr;
+  return find_token(config_, std::string_view(header).substr(kBearer.size()));
 }
 
 void Api::refuse(const Response& response) {
@@ -217,7 +211,9 @@ Response Api::service_index() const {
   response.body +=
       R"(,"endpoints":["GET /healthz","GET /api/v1/layers","GET /api/v1/layers/{name})"
       R"(?bbox=minLon,minLat,maxLon,maxLat&{property}={value}","GET /api/v1/locate?lon=&lat=)"
-      R"([&crs=]"],"auth":"Authorization: Bearer <token>"})";
+      R"([&crs=]","POST /api/v1/observations","GET /api/v1/incidents","GET /api/v1/tasks",)"
+      R"("GET /api/v1/kpis","GET /metrics","WebSocket /ws/situation"],)"
+      R"("auth":"Authorization: Bearer <token>"})";
   return response;
 }
 

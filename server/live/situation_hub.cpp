@@ -1,6 +1,5 @@
 #include "server/live/situation_hub.hpp"
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -49,19 +48,6 @@ struct Refusal {
 
 }  // namespace
 
-const TokenConfig* find_token(const Config& config, std::string_view secret) {
-  const std::string presented = sha256_hex(secret);
-  const TokenConfig* found = nullptr;
-  for (const auto& token : config.tokens) {
-    // Constant time, and no early exit: timing must not reveal how much of a hash matched.
-    if (token.sha256.size() == presented.size() &&
-        CRYPTO_memcmp(presented.data(), token.sha256.data(), presented.size()) == 0 &&
-        found == nullptr) {
-      found = &token;
-    }
-  }
-  return found;
-}
 
 struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core> {
   Core(EngineService& e, const Config& c, Options o) : engine(e), config(c), opts(o) {}

@@ -19,9 +19,6 @@
 
 namespace quanyu::server {
 
-/// The token whose SHA-256 matches `secret` (constant-time comparison), or null.
-const TokenConfig* find_token(const Config& config, std::string_view secret);
-
 class SituationHub {
  public:
   using Options = live::LiveOptions;

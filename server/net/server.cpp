@@ -165,13 +165,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
+/// The live channel's options from the config's `live:` section.
+live::LiveOptions live_options(const LiveConfig& c) {
+  const auto ms = [](double s) { return std::chrono::milliseconds(static_cast<long>(s * 1000)); };
+  live::LiveOptions o;
+  o.max_connections = c.max_connections;
+  o.queue_messages = c.queue_messages;
+  o.queue_bytes = c.queue_bytes;
+  o.stall_timeout = ms(c.stall_timeout_s);
+  o.heartbeat_interval = ms(c.heartbeat_s);
+  o.max_views = c.max_views;
+  o.view_linger = ms(c.view_linger_s);
+  o.ring.max_deltas = c.ring_deltas;
+  return o;
+}
+
 struct Server::Impl {
   Impl(const Config& c, const gis::LayerSet& layers)
       : config(c),
         ioc(static_cast<int>(c.threads)),
         engine(ioc, c, layers),
         api(c, layers, engine),
-        hub(engine, c),
+        hub(engine, c, live_options(c.live)),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
         state{api, hub, c.body_limit_bytes} {

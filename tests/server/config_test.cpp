@@ -121,3 +121,25 @@ TEST(Config, MissingFileIsNamed) {
 
 }  // namespace
 }  // namespace quanyu::server
+
+namespace quanyu::server {
+namespace {
+
+TEST(Config, LiveSectionAndTokenLookup) {
+  const Config shipped = load_config(test::config_dir() + "/quanyu.yaml");
+  EXPECT_EQ(shipped.live.max_connections, 2000U);
+  EXPECT_DOUBLE_EQ(shipped.live.stall_timeout_s, 30.0);
+  EXPECT_EQ(shipped.live.ring_deltas, 1024U);
+  const TokenConfig* duty = find_token(shipped, "quanyu-demo-duty");
+  ASSERT_NE(duty, nullptr);
+  EXPECT_EQ(duty->name, "demo-duty");
+  EXPECT_EQ(find_token(shipped, "quanyu-demo-dut"), nullptr);
+  EXPECT_EQ(find_token(shipped, ""), nullptr);
+  EXPECT_THAT(expect_config_error("live: {queue_messages: 0}\n" + std::string(kMinimalLayers)),
+              testing::HasSubstr("live.queue_messages: must be positive"));
+  EXPECT_THAT(expect_config_error("rules: {fire: {radius_m: -5}}\n" + std::string(kMinimalLayers)),
+              testing::HasSubstr("rules.fire.radius_m: must be positive"));
+}
+
+}  // namespace
+}  // namespace quanyu::server
