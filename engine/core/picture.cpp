@@ -111,6 +111,12 @@ std::string fixed(double value, int decimals) {
 
 }  // namespace
 
+void copy_for_screen(const v1::Incident& incident, v1::Incident& out, std::size_t evidence) {
+  out = incident;
+  const int excess = out.evidence_size() - static_cast<int>(evidence);
+  if (excess > 0) out.mutable_evidence()->DeleteSubrange(0, excess);
+}
+
 Picture::Picture(const gis::LayerSet& layers, const EngineRules& rules)
     : layers_(layers), rules_(rules) {}
 
@@ -191,6 +197,7 @@ v1::Incident& Picture::open_incident(v1::IncidentKind kind, const v1::Observatio
 
 v1::Evidence& Picture::add_evidence(v1::Incident& incident, const v1::Observation& o,
                                     double confidence, const std::string& summary) {
+  incident.set_evidence_count(incident.evidence_count() + 1);
   v1::Evidence* evidence = incident.add_evidence();
   evidence->set_observation_id(o.id());
   evidence->set_source(o.source());

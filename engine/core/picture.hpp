@@ -32,6 +32,10 @@ struct Changes {
   }
 };
 
+/// An incident as lists and screens show it: everything but the evidence, of which only the
+/// latest `evidence` entries are kept (evidence_count still says how many there were).
+void copy_for_screen(const v1::Incident& incident, v1::Incident& out, std::size_t evidence = 10);
+
 class Picture {
  public:
   Picture(const gis::LayerSet& layers, const EngineRules& rules);

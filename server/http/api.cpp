@@ -617,6 +617,7 @@ void Api::list_incidents(const Request& request, const Scope& scope, Reply reply
     std::string body = R"({"type":"FeatureCollection","seq":)" + std::to_string(picture.seq()) +
                        R"(,"features":[)";
     bool first = true;
+    v1::Incident listed;
     for (const auto& [id, incident] : picture.incidents()) {
       if (!scope.sees(incident.district()) || !filter.matches(incident)) continue;
       if (!first) body += ',';
@@ -628,7 +629,8 @@ void Api::list_incidents(const Request& request, const Scope& scope, Reply reply
       body += ',';
       gis::append_coordinate(body, incident.position().lat());
       body += R"(]},"properties":)";
-      body += to_json(incident);
+      engine::copy_for_screen(incident, listed);
+      body += to_json(listed);
       body += '}';
     }
     body += "]}";

@@ -165,7 +165,9 @@ v1::ServerMessage View::snapshot(const engine::Picture& picture, bool resync) co
   message.set_seq(picture.seq());
   auto* snapshot = message.mutable_snapshot();
   for (const auto& id : members_) {
-    if (const auto* incident = picture.incident(id)) *snapshot->add_incidents() = *incident;
+    if (const auto* incident = picture.incident(id)) {
+      engine::copy_for_screen(*incident, *snapshot->add_incidents());
+    }
   }
   for (const auto& [id, task] : picture.tasks()) {
     if (members_.count(task.incident_id()) != 0 && filter_.matches(task)) {
@@ -208,7 +210,7 @@ std::optional<View::Published> View::apply(const BatchChanges& batch,
     const bool now = incident != nullptr && filter_.matches(*incident);
     const bool was = members_.count(id) != 0;
     if (now) {
-      *delta->add_incidents() = *incident;
+      engine::copy_for_screen(*incident, *delta->add_incidents());
       held.incidents.push_back(id);
       if (!was) {
         members_.insert(id);
@@ -313,7 +315,7 @@ v1::ServerMessage View::coalesced_after(std::uint64_t after_seq,
     // client nothing it was not allowed to see.
     const v1::Incident* incident = picture.incident(id);
     if (incident != nullptr && members_.count(id) != 0) {
-      *delta->add_incidents() = *incident;
+      engine::copy_for_screen(*incident, *delta->add_incidents());
     } else {
       delta->add_removed_incident_ids(id);
     }

@@ -384,3 +384,25 @@ TEST_F(PictureTest, SnapshotPlusTailEqualsFullReplay) {
 
 }  // namespace
 }  // namespace quanyu::engine
+
+namespace quanyu::engine {
+namespace {
+
+TEST_F(PictureTest, ScreensGetTheLatestEvidenceAndTheCount) {
+  for (int i = 0; i < 30; ++i) {
+    feed_.observe(smoke("e" + std::to_string(i), kTowerA, 0.5, kT0 + i * kMinute / 2, kLon, kLat),
+                  kT0 + i * kMinute / 2);
+  }
+  const v1::Incident& fire = only_incident();
+  EXPECT_EQ(fire.evidence_count(), 30U);
+  EXPECT_EQ(fire.evidence_size(), 30);
+  v1::Incident screen;
+  copy_for_screen(fire, screen);
+  EXPECT_EQ(screen.evidence_size(), 10);
+  EXPECT_EQ(screen.evidence(9).observation_id(), "e29");
+  EXPECT_EQ(screen.evidence(0).observation_id(), "e20");
+  EXPECT_EQ(screen.evidence_count(), 30U);
+}
+
+}  // namespace
+}  // namespace quanyu::engine
