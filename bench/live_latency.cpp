@@ -1,0 +1,208 @@
+// POST-to-screen latency: C WebSocket clients (the wall's view, Protobuf) hold /ws/situation while
+// a poster sends smoke detections over HTTP at a fixed rate. Each observation id carries its send
+// time; a client measures latency when an incident in a delta shows that observation as its
+// latest evidence. Prints p50/p99 over all clients, deliveries per client, and the server's RSS
+// before and after the clients connected (memory per idle client). Bounded in time and count.
+//   quanyu_live_latency PORT [clients=200] [rate=5000] [seconds=10] [batch=50] [server_pid=0]
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "quanyu/v1/live.pb.h"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+long rss_kb(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return 0;
+}
+
+/// One wall screen: reads frames and records the latency of every newest evidence it sees.
+class Client : public std::enable_shared_from_this<Client> {
+ public:
+  Client(asio::io_context& ioc, std::string port)
+      : ws_(asio::make_strand(ioc)), port_(std::move(port)) {}
+
+  void start(asio::io_context& ioc) {
+    tcp::resolver resolver(ioc);
+    beast::get_lowest_layer(ws_).connect(resolver.resolve("127.0.0.1", port_));
+    ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
+      request.set(http::field::authorization, "Bearer quanyu-demo-wall");
+    }));
+    ws_.read_message_max(64 << 20);
+    ws_.handshake("127.0.0.1", "/ws/situation");
+    ws_.binary(true);
+    read();
+  }
+
+  void read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      self->on_message();
+      self->read();
+    });
+  }
+
+  void on_message() {
+    const std::int64_t received = now_us();
+    quanyu::v1::ServerMessage message;
+    const auto data = buffer_.data();
+    message.ParseFromArray(data.data(), static_cast<int>(data.size()));
+    buffer_.consume(buffer_.size());
+    ++messages;
+    if (message.has_snapshot()) snapshot = true;
+    if (!message.has_delta()) return;
+    for (const auto& incident : message.delta().incidents()) {
+      if (incident.evidence_size() == 0) continue;
+      const std::string& id = incident.evidence(incident.evidence_size() - 1).observation_id();
+      if (id.rfind("lat-", 0) != 0) continue;
+      const std::int64_t sent = std::atoll(id.c_str() + 4);
+      if (latencies_ms.size() < 500'000) {
+        latencies_ms.push_back(static_cast<float>(received - sent) / 1000.0F);
+      }
+    }
+  }
+
+  void close() {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
+  std::vector<float> latencies_ms;
+  std::atomic<bool> snapshot{false};
+  std::size_t messages = 0;
+
+ private:
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::string port_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s PORT [clients] [rate] [seconds] [batch] [server_pid]\n",
+                 argv[0]);
+    return 2;
+  }
+  const std::string port = argv[1];
+  const int clients = argc > 2 ? std::atoi(argv[2]) : 200;
+  const double rate = argc > 3 ? std::atof(argv[3]) : 5000;
+  const double seconds = argc > 4 ? std::atof(argv[4]) : 10;
+  const int batch = argc > 5 ? std::atoi(argv[5]) : 50;
+  const int server_pid = argc > 6 ? std::atoi(argv[6]) : 0;
+
+  const long rss_before = server_pid ? rss_kb(server_pid) : 0;
+  asio::io_context ioc;
+  std::vector<std::shared_ptr<Client>> screens;
+  for (int i = 0; i < clients; ++i) {
+    screens.push_back(std::make_shared<Client>(ioc, port));
+    screens.back()->start(ioc);
+  }
+  std::thread reader([&] { ioc.run(); });
+  for (int i = 0; i < 500; ++i) {
+    if (std::all_of(screens.begin(), screens.end(), [](auto& s) { return s->snapshot.load(); }))
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const long rss_clients = server_pid ? rss_kb(server_pid) : 0;
+
+  // The poster: batches at a fixed rate over one keep-alive connection.
+  asio::io_context post_ioc;
+  beast::tcp_stream stream(post_ioc);
+  tcp::resolver resolver(post_ioc);
+  stream.connect(resolver.resolve("127.0.0.1", port));
+  beast::flat_buffer buffer;
+  const auto interval = std::chrono::duration<double>(batch / rate);
+  const auto start = std::chrono::steady_clock::now();
+  long sent = 0;
+  char when[32];
+  const std::time_t t = std::time(nullptr);
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  for (long b = 0;
+       std::chrono::steady_clock::now() - start < std::chrono::duration<double>(seconds); ++b) {
+    std::string body = R"({"observations":[)";
+    for (int i = 0; i < batch; ++i, ++sent) {
+      char item[320];
+      std::snprintf(
+          item, sizeof item,
+          R"(%s{"id":"lat-%lld-%ld","source":"lat","observedAt":"%s","position":{"x":%.4f,"y":%.4f},)"
+          R"("smokeDetection":{"towerId":"lat","confidence":0.5}})",
+          i ? "," : "", static_cast<long long>(now_us()), sent, when,
+          106.0 + 0.05 * static_cast<double>(sent % 25),
+          29.0 + 0.05 * static_cast<double>(sent % 500 / 25));
+      body += item;
+    }
+    body += "]}";
+    http::request<http::string_body> request{http::verb::post, "/api/v1/observations", 11};
+    request.set(http::field::host, "127.0.0.1");
+    request.set(http::field::authorization, "Bearer quanyu-demo-feed");
+    request.set(http::field::content_type, "application/json");
+    request.body() = std::move(body);
+    request.prepare_payload();
+    http::write(stream, request);
+    http::response<http::string_body> response;
+    http::read(stream, buffer, response);
+    std::this_thread::sleep_until(
+        start +
+        (b + 1) * std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval));
+  }
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  for (auto& s : screens) asio::post(ioc, [s] { s->close(); });
+  ioc.stop();
+  reader.join();
+
+  std::vector<float> all;
+  std::size_t fewest = SIZE_MAX;
+  std::size_t most = 0;
+  for (const auto& s : screens) {
+    all.insert(all.end(), s->latencies_ms.begin(), s->latencies_ms.end());
+    fewest = std::min(fewest, s->latencies_ms.size());
+    most = std::max(most, s->latencies_ms.size());
+  }
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) {
+    return all.empty() ? 0.0F
+                       : all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))];
+  };
+  std::printf(
+      "clients=%d rate_sent=%.0f obs/s seconds=%.1f samples=%zu per_client=[%zu..%zu] "
+      "p50_ms=%.2f p99_ms=%.2f max_ms=%.2f rss_kb_idle_clients=%ld per_idle_client_kb=%.1f\n",
+      clients, static_cast<double>(sent) / elapsed, elapsed, all.size(), fewest, most, pct(0.5),
+      pct(0.99), all.empty() ? 0.0F : all.back(), rss_clients - rss_before,
+      clients ? static_cast<double>(rss_clients - rss_before) / clients : 0.0);
+  return 0;
+}
