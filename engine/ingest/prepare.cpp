@@ -9,6 +9,7 @@
 
 #include "engine/core/time.hpp"
 #include "gis/crs/crs.hpp"
+#include "gis/index/district_ref.hpp"
 #include "gis/geo/geodesic.hpp"
 
 namespace quanyu::engine {
@@ -263,24 +264,7 @@ Result<v1::Observation> Preparer::prepare(v1::Observation o, std::int64_t now_us
 
   o.mutable_location()->set_lon(location.lon);
   o.mutable_location()->set_lat(location.lat);
-  const auto match = layers_.jurisdiction().locate(location);
-  auto* district = o.mutable_district();
-  switch (match.kind) {
-    case gis::JurisdictionMatch::Kind::inside:
-      district->set_match(v1::DistrictRef::MATCH_INSIDE);
-      break;
-    case gis::JurisdictionMatch::Kind::nearest:
-      district->set_match(v1::DistrictRef::MATCH_NEAREST);
-      district->set_distance_m(std::round(match.distance_m * 10.0) / 10.0);
-      break;
-    case gis::JurisdictionMatch::Kind::outside:
-      district->set_match(v1::DistrictRef::MATCH_OUTSIDE);
-      break;
-  }
-  if (match.district != nullptr) {
-    district->set_adcode(match.district->adcode);
-    district->set_name(match.district->name);
-  }
+  gis::to_district_ref(layers_.jurisdiction().locate(location), *o.mutable_district());
   *o.mutable_received_at() = to_timestamp(now_us);
   return o;
 }

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "gis/crs/crs.hpp"
+#include "gis/index/district_ref.hpp"
 #include "gis/geojson/geojson_writer.hpp"
 #include "quanyu/v1/layer.pb.h"
 #include "quanyu/v1/observation.pb.h"
@@ -335,24 +336,7 @@ Response Api::locate(const Request& request) const {
   v1::LocateResult result;
   result.mutable_position()->set_lon(position->lon);
   result.mutable_position()->set_lat(position->lat);
-  const auto match = layers_.jurisdiction().locate(*position);
-  auto* district = result.mutable_district();
-  switch (match.kind) {
-    case gis::JurisdictionMatch::Kind::inside:
-      district->set_match(v1::DistrictRef::MATCH_INSIDE);
-      break;
-    case gis::JurisdictionMatch::Kind::nearest:
-      district->set_match(v1::DistrictRef::MATCH_NEAREST);
-      district->set_distance_m(std::round(match.distance_m * 10) / 10);
-      break;
-    case gis::JurisdictionMatch::Kind::outside:
-      district->set_match(v1::DistrictRef::MATCH_OUTSIDE);
-      break;
-  }
-  if (match.district != nullptr) {
-    district->set_adcode(match.district->adcode);
-    district->set_name(match.district->name);
-  }
+  gis::to_district_ref(layers_.jurisdiction().locate(*position), *result.mutable_district());
   for (const auto& neighbour : layers_.resources().nearest(*position, k, radius_m)) {
     const auto& site = layers_.resources().sites()[neighbour.site];
     auto* resource = result.add_nearby();
