@@ -9,8 +9,8 @@
 
 #include "engine/core/time.hpp"
 #include "gis/crs/crs.hpp"
-#include "gis/index/district_ref.hpp"
 #include "gis/geo/geodesic.hpp"
+#include "gis/index/district_ref.hpp"
 
 namespace quanyu::engine {
 namespace {

@@ -9,8 +9,8 @@
 #include <set>
 
 #include "gis/crs/crs.hpp"
-#include "gis/index/district_ref.hpp"
 #include "gis/geojson/geojson_writer.hpp"
+#include "gis/index/district_ref.hpp"
 #include "quanyu/v1/layer.pb.h"
 #include "quanyu/v1/observation.pb.h"
 #include "server/http/static_files.hpp"

@@ -48,7 +48,6 @@ struct Refusal {
 
 }  // namespace
 
-
 struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core> {
   Core(EngineService& e, const Config& c, Options o) : engine(e), config(c), opts(o) {}
 
