@@ -258,11 +258,17 @@ void Picture::touch(v1::Incident& incident, Changes& changes) {
   }
 }
 
+namespace {
+
+/// One key for a grid cell's column and row.
+std::int64_t pack_cell(std::int64_t x, std::int64_t y) { return (x << 32) ^ (y & 0xffffffff); }
+
 std::int64_t fire_cell_key(double lon, double lat, double cell_deg) {
-  const auto x = static_cast<std::int64_t>(std::floor(lon / cell_deg));
-  const auto y = static_cast<std::int64_t>(std::floor(lat / cell_deg));
-  return (x << 32) ^ (y & 0xffffffff);
+  return pack_cell(static_cast<std::int64_t>(std::floor(lon / cell_deg)),
+                   static_cast<std::int64_t>(std::floor(lat / cell_deg)));
 }
+
+}  // namespace
 
 void Picture::index_fire(const v1::Incident& incident) {
   const double cell = 2.0 * rules_.fire.radius_m / kMetresPerDegree;
@@ -288,7 +294,7 @@ std::vector<std::string> Picture::fire_candidates(const v1::LonLat& position) co
   std::vector<std::string> ids;
   for (std::int64_t dx = -1; dx <= 1; ++dx) {
     for (std::int64_t dy = -1; dy <= 1; ++dy) {
-      const auto it = fire_cells_.find(((cx + dx) << 32) ^ ((cy + dy) & 0xffffffff));
+      const auto it = fire_cells_.find(pack_cell(cx + dx, cy + dy));
       if (it != fire_cells_.end()) ids.insert(ids.end(), it->second.begin(), it->second.end());
     }
   }

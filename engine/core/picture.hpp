@@ -69,10 +69,6 @@ class Picture {
   void restore(const v1::EngineState& state);
 
  private:
-  struct Gauge {
-    v1::GaugeState state;
-  };
-
   void apply_observation(const v1::Observation& o, Changes& changes);
   void apply_fire(const v1::Observation& o, Changes& changes);
   void apply_flood(const v1::Observation& o, Changes& changes);
@@ -80,8 +76,6 @@ class Picture {
   void apply_tick(Changes& changes);
   v1::CommandResult apply_command(const v1::Command& command, const std::string& actor,
                                   Changes& changes);
-  v1::CommandResult run_command(const v1::Command& command, const std::string& actor,
-                                Changes* changes);
 
   v1::Incident& open_incident(v1::IncidentKind kind, const v1::Observation& o);
   v1::Evidence& add_evidence(v1::Incident& incident, const v1::Observation& o, double confidence,

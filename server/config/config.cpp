@@ -33,6 +33,14 @@ class Reader {
     }
   }
 
+  /// Reads `key` of `node` into `out` (keeping `out` when absent); it must be positive.
+  template <typename T>
+  void positive(const YAML::Node& node, const std::string& section, const char* key, T& out) const {
+    const std::string path = section + "." + key;
+    out = get<T>(node, key, path, out);
+    if (!(out > 0)) fail(path, "must be positive");
+  }
+
   std::filesystem::path resolve(const std::string& text) const {
     std::filesystem::path path(text);
     if (path.is_absolute()) return path.lexically_normal();
@@ -245,20 +253,14 @@ Config load_config(const std::filesystem::path& file) {
                {"max_connections", "queue_messages", "queue_bytes", "stall_timeout_s",
                 "heartbeat_s", "max_views", "view_linger_s", "ring_deltas"});
     auto& l = config.live;
-    auto positive = [&](const char* key, auto& out) {
-      using T = std::decay_t<decltype(out)>;
-      const std::string path = std::string("live.") + key;
-      out = reader.get<T>(live, key, path, out);
-      if (!(out > 0)) reader.fail(path, "must be positive");
-    };
-    positive("max_connections", l.max_connections);
-    positive("queue_messages", l.queue_messages);
-    positive("queue_bytes", l.queue_bytes);
-    positive("stall_timeout_s", l.stall_timeout_s);
-    positive("heartbeat_s", l.heartbeat_s);
-    positive("max_views", l.max_views);
-    positive("view_linger_s", l.view_linger_s);
-    positive("ring_deltas", l.ring_deltas);
+    reader.positive(live, "live", "max_connections", l.max_connections);
+    reader.positive(live, "live", "queue_messages", l.queue_messages);
+    reader.positive(live, "live", "queue_bytes", l.queue_bytes);
+    reader.positive(live, "live", "stall_timeout_s", l.stall_timeout_s);
+    reader.positive(live, "live", "heartbeat_s", l.heartbeat_s);
+    reader.positive(live, "live", "max_views", l.max_views);
+    reader.positive(live, "live", "view_linger_s", l.view_linger_s);
+    reader.positive(live, "live", "ring_deltas", l.ring_deltas);
   }
 
   if (const YAML::Node server = root["server"]) {
@@ -314,45 +316,37 @@ Config load_config(const std::filesystem::path& file) {
       }
     }
     auto& r = config.rules;
-    // Reads a positive number into `out`, naming the key when it is not.
-    auto positive = [&](const YAML::Node& node, const std::string& section, const char* key,
-                        auto& out) {
-      using T = std::decay_t<decltype(out)>;
-      const std::string path = "rules." + section + "." + key;
-      out = reader.get<T>(node, key, path, out);
-      if (!(out > 0)) reader.fail(path, "must be positive");
-    };
     if (const YAML::Node f = rules["fire"]) {
       check_keys(reader, f, "rules.fire", {"radius_m", "window_s", "sensitive_radius_m"});
-      positive(f, "fire", "radius_m", r.fire.radius_m);
-      positive(f, "fire", "window_s", r.fire.window_s);
-      positive(f, "fire", "sensitive_radius_m", r.fire.sensitive_radius_m);
+      reader.positive(f, "rules.fire", "radius_m", r.fire.radius_m);
+      reader.positive(f, "rules.fire", "window_s", r.fire.window_s);
+      reader.positive(f, "rules.fire", "sensitive_radius_m", r.fire.sensitive_radius_m);
     }
     if (const YAML::Node f = rules["flood"]) {
       check_keys(reader, f, "rules.flood",
                  {"resolve_after_readings", "rising_m_per_h", "fast_rise_m_per_h"});
-      positive(f, "flood", "resolve_after_readings", r.flood.resolve_after_readings);
-      positive(f, "flood", "rising_m_per_h", r.flood.rising_m_per_h);
-      positive(f, "flood", "fast_rise_m_per_h", r.flood.fast_rise_m_per_h);
+      reader.positive(f, "rules.flood", "resolve_after_readings", r.flood.resolve_after_readings);
+      reader.positive(f, "rules.flood", "rising_m_per_h", r.flood.rising_m_per_h);
+      reader.positive(f, "rules.flood", "fast_rise_m_per_h", r.flood.fast_rise_m_per_h);
     }
     if (const YAML::Node f = rules["security"]) {
       check_keys(reader, f, "rules.security",
                  {"dedup_window_s", "repeat_escalation", "sensitive_radius_m"});
-      positive(f, "security", "dedup_window_s", r.security.dedup_window_s);
-      positive(f, "security", "repeat_escalation", r.security.repeat_escalation);
-      positive(f, "security", "sensitive_radius_m", r.security.sensitive_radius_m);
+      reader.positive(f, "rules.security", "dedup_window_s", r.security.dedup_window_s);
+      reader.positive(f, "rules.security", "repeat_escalation", r.security.repeat_escalation);
+      reader.positive(f, "rules.security", "sensitive_radius_m", r.security.sensitive_radius_m);
     }
     if (const YAML::Node f = rules["tasks"]) {
       check_keys(reader, f, "rules.tasks", {"verify_due_s", "handle_due_s", "evacuate_due_s"});
-      positive(f, "tasks", "verify_due_s", r.tasks.verify_due_s);
-      positive(f, "tasks", "handle_due_s", r.tasks.handle_due_s);
-      positive(f, "tasks", "evacuate_due_s", r.tasks.evacuate_due_s);
+      reader.positive(f, "rules.tasks", "verify_due_s", r.tasks.verify_due_s);
+      reader.positive(f, "rules.tasks", "handle_due_s", r.tasks.handle_due_s);
+      reader.positive(f, "rules.tasks", "evacuate_due_s", r.tasks.evacuate_due_s);
     }
     if (const YAML::Node f = rules["validation"]) {
       check_keys(reader, f, "rules.validation", {"max_age_s", "max_ahead_s", "max_batch"});
-      positive(f, "validation", "max_age_s", r.validation.max_age_s);
-      positive(f, "validation", "max_ahead_s", r.validation.max_ahead_s);
-      positive(f, "validation", "max_batch", r.validation.max_batch);
+      reader.positive(f, "rules.validation", "max_age_s", r.validation.max_age_s);
+      reader.positive(f, "rules.validation", "max_ahead_s", r.validation.max_ahead_s);
+      reader.positive(f, "rules.validation", "max_batch", r.validation.max_batch);
     }
     r.retention_s =
         reader.get<std::int64_t>(rules, "retention_s", "rules.retention_s", r.retention_s);

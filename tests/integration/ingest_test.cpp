@@ -20,20 +20,6 @@ const std::string kFeed =
     "Authorization: Bearer quanyu-demo-feed\r\nContent-Type: application/json\r\n";
 const std::string kDuty = "Authorization: Bearer quanyu-demo-duty\r\n";
 
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buffer;
-}
-
-int start(Process& quanyu) {
-  if (!quanyu.wait_for_stdout("Quanyu is listening on", 60s)) return 0;
-  const std::string prefix = "Quanyu is listening on http://127.0.0.1:";
-  const auto at = quanyu.out().find(prefix);
-  return at == std::string::npos ? 0 : std::atoi(quanyu.out().c_str() + at + prefix.size());
-}
-
 std::vector<std::string> serve_args(const TempDir& data, int port) {
   return {kBinary,      "serve",
           "--config",   kConfig,
@@ -56,7 +42,7 @@ TEST(Ingest, AcknowledgedDataSurvivesKill9) {
   std::string acked_task;
   {
     Process quanyu(serve_args(data, port));
-    ASSERT_EQ(start(quanyu), port) << quanyu.err();
+    ASSERT_EQ(wait_until_listening(quanyu), port) << quanyu.err();
     for (int n = 0; n < 40; ++n) {
       const auto reply = http_request(port, "POST", "/api/v1/observations", kFeed, smoke(n));
       ASSERT_EQ(reply.status, 202) << reply.body;
@@ -71,7 +57,7 @@ TEST(Ingest, AcknowledgedDataSurvivesKill9) {
     EXPECT_EQ(quanyu.wait(10s), -1);
   }
   Process again(serve_args(data, port));
-  ASSERT_EQ(start(again), port) << again.err();
+  ASSERT_EQ(wait_until_listening(again), port) << again.err();
   EXPECT_THAT(again.err(), testing::HasSubstr("entries replayed"));
   const auto incidents = http_request(port, "GET", "/api/v1/incidents", kDuty);
   ASSERT_EQ(incidents.status, 200);
@@ -95,7 +81,7 @@ TEST(Ingest, MalformedRequestsGetTheirCodeAndTheServerKeepsServing) {
   TempDir data("quanyu-bad");
   const int port = free_port();
   Process quanyu(serve_args(data, port));
-  ASSERT_EQ(start(quanyu), port) << quanyu.err();
+  ASSERT_EQ(wait_until_listening(quanyu), port) << quanyu.err();
   struct Case {
     std::string method, target, headers, body;
     int status;

@@ -22,13 +22,6 @@ const std::string kConfig = std::string(QUANYU_CONFIG_DIR) + "/quanyu.yaml";
 const std::string kFeed =
     "Authorization: Bearer quanyu-demo-feed\r\nContent-Type: application/json\r\n";
 
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buffer;
-}
-
 std::string smoke(const std::string& id, double lon, double lat) {
   return R"({"id":")" + id + R"(","source":"live-test","observedAt":")" + now_utc() +
          R"(","position":{"x":)" + std::to_string(lon) + R"(,"y":)" + std::to_string(lat) +
@@ -48,21 +41,14 @@ class Live : public testing::Test {
     quanyu_ = std::make_unique<Process>(
         std::vector<std::string>{kBinary, "serve", "--config", kConfig, "--listen", "127.0.0.1:0",
                                  "--data-dir", (data_ / "state").string()});
-    ASSERT_TRUE(quanyu_->wait_for_stdout("Quanyu is listening on", 60s)) << quanyu_->err();
-    const std::string prefix = "Quanyu is listening on http://127.0.0.1:";
-    const auto at = quanyu_->out().find(prefix);
-    port_ = std::atoi(quanyu_->out().c_str() + at + prefix.size());
-    ASSERT_GT(port_, 0);
+    port_ = wait_until_listening(*quanyu_);
+    ASSERT_GT(port_, 0) << quanyu_->err();
   }
 
   std::unique_ptr<WsClient> connect(const std::string& token, const std::string& query = "",
                                     int receive_buffer = 0) {
-    WsClient::Options options;
-    options.bearer = token;
-    options.target = "/ws/situation" + query;
-    options.receive_buffer = receive_buffer;
     int status = 0;
-    auto client = WsClient::connect(port_, options, &status);
+    auto client = WsClient::situation(port_, token, query, receive_buffer, &status);
     EXPECT_TRUE(client) << "status " << status;
     return client;
   }

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -105,5 +107,27 @@ class Process {
   std::string stdout_;
   std::string stderr_;
 };
+
+/// The port from the line "Quanyu is listening on http://127.0.0.1:PORT/" of `quanyu serve`'s
+/// standard output; 0 when it is not there.
+inline int listening_port(const std::string& out) {
+  const std::string prefix = "Quanyu is listening on http://127.0.0.1:";
+  const auto at = out.find(prefix);
+  return at == std::string::npos ? 0 : std::atoi(out.c_str() + at + prefix.size());
+}
+
+/// Waits (up to a minute) for `quanyu serve` to say where it listens; its port, or 0.
+inline int wait_until_listening(Process& quanyu) {
+  if (!quanyu.wait_for_stdout("Quanyu is listening on", std::chrono::seconds(60))) return 0;
+  return listening_port(quanyu.out());
+}
+
+/// The current time as RFC 3339 UTC, for observations' observedAt.
+inline std::string now_utc() {
+  const std::time_t t = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buffer;
+}
 
 }  // namespace quanyu::test

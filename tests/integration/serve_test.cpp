@@ -15,19 +15,12 @@ const std::string kBinary = QUANYU_BINARY;
 const std::string kConfig = std::string(QUANYU_CONFIG_DIR) + "/quanyu.yaml";
 const std::string kWall = "Authorization: Bearer quanyu-demo-wall\r\n";
 
-/// The port from "Quanyu is listening on http://127.0.0.1:PORT/".
-int port_from(const std::string& out) {
-  const std::string prefix = "Quanyu is listening on http://127.0.0.1:";
-  const auto at = out.find(prefix);
-  return at == std::string::npos ? 0 : std::atoi(out.c_str() + at + prefix.size());
-}
-
 TEST(Serve, StartsOnShippedConfigServesAndStopsGracefully) {
   TempDir data("quanyu-data");
   Process quanyu({kBinary, "serve", "--config", kConfig, "--listen", "127.0.0.1:0", "--data-dir",
                   (data / "state").string()});
   ASSERT_TRUE(quanyu.wait_for_stdout("Quanyu is listening on", 60s)) << quanyu.err();
-  const int port = port_from(quanyu.out());
+  const int port = listening_port(quanyu.out());
   ASSERT_GT(port, 0) << quanyu.out();
   EXPECT_TRUE(std::filesystem::is_directory(data / "state"));
 
@@ -78,7 +71,7 @@ TEST(Serve, DistrictsOptionReplacesTheJurisdictionSource) {
   Process quanyu({kBinary, "serve", "--config", kConfig, "--listen", "127.0.0.1:0", "--data-dir",
                   (dir / "data").string(), "--districts", (dir / "two.geojson").string()});
   ASSERT_TRUE(quanyu.wait_for_stdout("Quanyu is listening on", 60s)) << quanyu.err();
-  const int port = port_from(quanyu.out());
+  const int port = listening_port(quanyu.out());
   const auto locate = http_request(port, "GET", "/api/v1/locate?lon=107.5&lat=29.5", kWall);
   EXPECT_THAT(locate.body, testing::HasSubstr(R"("adcode":"500902")"));
   quanyu.signal(SIGINT);
@@ -90,7 +83,7 @@ TEST(Serve, PortInUseIsOneClearLine) {
   Process first({kBinary, "serve", "--config", kConfig, "--listen", "127.0.0.1:0", "--data-dir",
                  (dir / "a").string()});
   ASSERT_TRUE(first.wait_for_stdout("Quanyu is listening on", 60s)) << first.err();
-  const std::string taken = "127.0.0.1:" + std::to_string(port_from(first.out()));
+  const std::string taken = "127.0.0.1:" + std::to_string(listening_port(first.out()));
   Process second({kBinary, "serve", "--config", kConfig, "--listen", taken, "--data-dir",
                   (dir / "b").string()});
   EXPECT_EQ(second.wait(60s), 1);

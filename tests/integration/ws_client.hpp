@@ -30,6 +30,17 @@ class WsClient {
     bool deflate = false;                   ///< offer permessage-deflate
   };
 
+  /// /ws/situation with a bearer token, as most tests connect: see connect() for `status`.
+  static std::unique_ptr<WsClient> situation(int port, const std::string& token,
+                                             const std::string& query, int receive_buffer,
+                                             int* status) {
+    Options options;
+    options.bearer = token;
+    options.target = "/ws/situation" + query;
+    options.receive_buffer = receive_buffer;
+    return connect(port, options, status);
+  }
+
   /// Connects and completes the handshake; on refusal returns null and sets `status` to the HTTP
   /// status of the answer (0 when there was none).
   static std::unique_ptr<WsClient> connect(int port, const Options& options, int* status = nullptr,

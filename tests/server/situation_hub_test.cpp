@@ -105,12 +105,8 @@ class SituationHubTest : public testing::Test {
 
   std::unique_ptr<WsClient> connect(const std::string& token, const std::string& query = "",
                                     int receive_buffer = 0) {
-    WsClient::Options options;
-    options.bearer = token;
-    options.target = "/ws/situation" + query;
-    options.receive_buffer = receive_buffer;
     int status = 0;
-    auto client = WsClient::connect(port_, options, &status);
+    auto client = WsClient::situation(port_, token, query, receive_buffer, &status);
     EXPECT_TRUE(client) << "status " << status;
     return client;
   }
