@@ -3,7 +3,15 @@
 // time; a client measures latency when an incident in a delta shows that observation as its
 // latest evidence. Prints p50/p99 over all clients, deliveries per client, and the server's RSS
 // before and after the clients connected (memory per idle client). Bounded in time and count.
+// After the run every client must hold the same incidents at the same versions (nothing may be
+// lost to make a number look better): the last field of the line says whether they do.
+//
+// The clients share this machine's two cores with the server, so they do not build a full
+// ServerMessage per frame: they walk the Protobuf wire format for the three fields they need
+// (incident id, version, latest evidence id) and skip the rest, as a screen on its own machine
+// would not be slowed by its neighbours' parsing.
 //   quanyu_live_latency PORT [clients=200] [rate=5000] [seconds=10] [batch=50] [server_pid=0]
+//                       [reader_threads=2]
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -12,6 +20,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -74,23 +84,92 @@ class Client : public std::enable_shared_from_this<Client> {
 
   void on_message() {
     const std::int64_t received = now_us();
-    quanyu::v1::ServerMessage message;
     const auto data = buffer_.data();
-    message.ParseFromArray(data.data(), static_cast<int>(data.size()));
+    scan(static_cast<const std::uint8_t*>(data.data()), static_cast<int>(data.size()), received);
     buffer_.consume(buffer_.size());
     ++messages;
-    if (message.has_snapshot()) snapshot = true;
-    if (!message.has_delta()) return;
-    for (const auto& incident : message.delta().incidents()) {
-      if (incident.evidence_size() == 0) continue;
-      const std::string& id = incident.evidence(incident.evidence_size() - 1).observation_id();
-      if (id.rfind("lat-", 0) != 0) continue;
-      const std::int64_t sent = std::atoll(id.c_str() + 4);
-      if (latencies_ms.size() < 500'000) {
-        latencies_ms.push_back(static_cast<float>(received - sent) / 1000.0F);
+  }
+
+  /// ServerMessage: 10 snapshot and 11 delta hold incidents in field 1.
+  void scan(const std::uint8_t* data, int size, std::int64_t received) {
+    namespace io = google::protobuf::io;
+    io::CodedInputStream in(data, size);
+    while (const std::uint32_t tag = in.ReadTag()) {
+      const int field = static_cast<int>(tag >> 3);
+      if ((field == 10 || field == 11) && (tag & 7) == 2) {
+        std::uint32_t length = 0;
+        if (!in.ReadVarint32(&length)) return;
+        const auto limit = in.PushLimit(static_cast<int>(length));
+        while (const std::uint32_t inner = in.ReadTag()) {
+          if ((inner >> 3) == 1 && (inner & 7) == 2) {
+            std::uint32_t n = 0;
+            const void* start = nullptr;
+            int available = 0;
+            if (!in.ReadVarint32(&n) || !in.GetDirectBufferPointer(&start, &available) ||
+                available < static_cast<int>(n)) {
+              return;
+            }
+            incident(static_cast<const std::uint8_t*>(start), static_cast<int>(n), received,
+                     field == 11);
+            in.Skip(static_cast<int>(n));
+          } else if (!skip(in, inner)) {
+            return;
+          }
+        }
+        in.PopLimit(limit);
+        if (field == 10) snapshot = true;
+      } else if (!skip(in, tag)) {
+        return;
       }
     }
   }
+
+  static bool skip(google::protobuf::io::CodedInputStream& in, std::uint32_t tag) {
+    return google::protobuf::internal::WireFormatLite::SkipField(&in, tag);
+  }
+
+  /// Incident: 1 id, 9 evidence (repeated; 1 observation_id), 17 version.
+  void incident(const std::uint8_t* data, int size, std::int64_t received, bool in_delta) {
+    namespace io = google::protobuf::io;
+    io::CodedInputStream in(data, size);
+    std::string id;
+    std::string latest;
+    std::uint64_t version = 0;
+    while (const std::uint32_t tag = in.ReadTag()) {
+      const int field = static_cast<int>(tag >> 3);
+      if (field == 1 && (tag & 7) == 2) {
+        if (!google::protobuf::internal::WireFormatLite::ReadString(&in, &id)) return;
+      } else if (field == 17 && (tag & 7) == 0) {
+        if (!in.ReadVarint64(&version)) return;
+      } else if (field == 9 && (tag & 7) == 2) {
+        std::uint32_t n = 0;
+        if (!in.ReadVarint32(&n)) return;
+        const auto limit = in.PushLimit(static_cast<int>(n));
+        latest.clear();
+        while (const std::uint32_t inner = in.ReadTag()) {
+          if ((inner >> 3) == 1 && (inner & 7) == 2) {
+            if (!google::protobuf::internal::WireFormatLite::ReadString(&in, &latest)) return;
+          } else if (!skip(in, inner)) {
+            return;
+          }
+        }
+        in.PopLimit(limit);
+      } else if (!skip(in, tag)) {
+        return;
+      }
+    }
+    // Ids are INC-<number>: a vector indexed by the number, not a hash map, keeps the client light.
+    const std::size_t number = id.size() > 4 ? std::strtoull(id.c_str() + 4, nullptr, 10) : 0;
+    if (number >= versions.size()) versions.resize(number + 1024, 0);
+    versions[number] = std::max(versions[number], version);
+    if (!in_delta || latest.rfind("lat-", 0) != 0) return;
+    const std::int64_t sent = std::atoll(latest.c_str() + 4);
+    if (latencies_ms.size() < 500'000) {
+      latencies_ms.push_back(static_cast<float>(received - sent) / 1000.0F);
+    }
+  }
+
+  std::vector<std::uint64_t> versions;  ///< by incident number: the latest version seen
 
   void close() {
     beast::error_code ec;
@@ -111,7 +190,8 @@ class Client : public std::enable_shared_from_this<Client> {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s PORT [clients] [rate] [seconds] [batch] [server_pid]\n",
+    std::fprintf(stderr,
+                 "usage: %s PORT [clients] [rate] [seconds] [batch] [server_pid] [threads]\n",
                  argv[0]);
     return 2;
   }
@@ -121,6 +201,7 @@ int main(int argc, char** argv) {
   const double seconds = argc > 4 ? std::atof(argv[4]) : 10;
   const int batch = argc > 5 ? std::atoi(argv[5]) : 50;
   const int server_pid = argc > 6 ? std::atoi(argv[6]) : 0;
+  const int reader_threads = argc > 7 ? std::max(1, std::atoi(argv[7])) : 2;
 
   const long rss_before = server_pid ? rss_kb(server_pid) : 0;
   asio::io_context ioc;
@@ -129,7 +210,8 @@ int main(int argc, char** argv) {
     screens.push_back(std::make_shared<Client>(ioc, port));
     screens.back()->start(ioc);
   }
-  std::thread reader([&] { ioc.run(); });
+  std::vector<std::thread> readers;
+  for (int i = 0; i < reader_threads; ++i) readers.emplace_back([&] { ioc.run(); });
   for (int i = 0; i < 500; ++i) {
     if (std::all_of(screens.begin(), screens.end(), [](auto& s) { return s->snapshot.load(); }))
       break;
@@ -143,6 +225,7 @@ int main(int argc, char** argv) {
   beast::tcp_stream stream(post_ioc);
   tcp::resolver resolver(post_ioc);
   stream.connect(resolver.resolve("127.0.0.1", port));
+  stream.socket().set_option(tcp::no_delay(true));
   beast::flat_buffer buffer;
   const auto interval = std::chrono::duration<double>(batch / rate);
   const auto start = std::chrono::steady_clock::now();
@@ -150,8 +233,10 @@ int main(int argc, char** argv) {
   char when[32];
   const std::time_t t = std::time(nullptr);
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  std::vector<float> acks_ms;  // POST to its 202: the durable part of the latency
   for (long b = 0;
        std::chrono::steady_clock::now() - start < std::chrono::duration<double>(seconds); ++b) {
+    const std::int64_t posted = now_us();
     std::string body = R"({"observations":[)";
     for (int i = 0; i < batch; ++i, ++sent) {
       char item[320];
@@ -174,16 +259,34 @@ int main(int argc, char** argv) {
     http::write(stream, request);
     http::response<http::string_body> response;
     http::read(stream, buffer, response);
+    acks_ms.push_back(static_cast<float>(now_us() - posted) / 1000.0F);
     std::this_thread::sleep_until(
         start +
         (b + 1) * std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval));
   }
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  for (auto& s : screens) asio::post(ioc, [s] { s->close(); });
+  // Time to deliver what is still queued, and for coalesced clients to catch up.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   ioc.stop();
-  reader.join();
+  for (auto& r : readers) r.join();
+
+  // Every client must hold every incident at its latest version.
+  std::vector<std::uint64_t> latest;
+  for (const auto& s : screens) {
+    if (s->versions.size() > latest.size()) latest.resize(s->versions.size(), 0);
+    for (std::size_t i = 0; i < s->versions.size(); ++i) {
+      latest[i] = std::max(latest[i], s->versions[i]);
+    }
+  }
+  int behind = 0;
+  for (const auto& s : screens) {
+    auto mine = s->versions;
+    mine.resize(latest.size(), 0);
+    if (mine != latest) ++behind;
+  }
+  const auto incidents = static_cast<std::size_t>(
+      std::count_if(latest.begin(), latest.end(), [](std::uint64_t v) { return v != 0; }));
 
   std::vector<float> all;
   std::size_t fewest = SIZE_MAX;
@@ -194,15 +297,18 @@ int main(int argc, char** argv) {
     most = std::max(most, s->latencies_ms.size());
   }
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) {
-    return all.empty() ? 0.0F
-                       : all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))];
+  std::sort(acks_ms.begin(), acks_ms.end());
+  auto pct_of = [](const std::vector<float>& v, double p) {
+    return v.empty() ? 0.0F : v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
   };
+  auto pct = [&](double p) { return pct_of(all, p); };
   std::printf(
       "clients=%d rate_sent=%.0f obs/s seconds=%.1f samples=%zu per_client=[%zu..%zu] "
-      "p50_ms=%.2f p99_ms=%.2f max_ms=%.2f rss_kb_idle_clients=%ld per_idle_client_kb=%.1f\n",
+      "p50_ms=%.2f p99_ms=%.2f max_ms=%.2f ack_p50_ms=%.2f ack_p99_ms=%.2f rss_kb_idle_clients=%ld per_idle_client_kb=%.1f "
+      "incidents=%zu clients_complete=%d/%d\n",
       clients, static_cast<double>(sent) / elapsed, elapsed, all.size(), fewest, most, pct(0.5),
-      pct(0.99), all.empty() ? 0.0F : all.back(), rss_clients - rss_before,
-      clients ? static_cast<double>(rss_clients - rss_before) / clients : 0.0);
-  return 0;
+      pct(0.99), all.empty() ? 0.0F : all.back(), pct_of(acks_ms, 0.5), pct_of(acks_ms, 0.99), rss_clients - rss_before,
+      clients ? static_cast<double>(rss_clients - rss_before) / clients : 0.0, incidents,
+      clients - behind, clients);
+  return behind == 0 ? 0 : 1;
 }

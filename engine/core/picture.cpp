@@ -111,10 +111,48 @@ std::string fixed(double value, int decimals) {
 
 }  // namespace
 
+namespace {
+
+/// Copies everything but the evidence list, nearby resources and history (which the callers
+/// choose), field by field: copying the whole message first would copy up to max_evidence
+/// entries only to delete them. Picture tests check, by reflection, that no field is forgotten.
+void copy_scalars(const v1::Incident& incident, v1::Incident& out) {
+  out.Clear();
+  out.set_id(incident.id());
+  out.set_kind(incident.kind());
+  out.set_severity(incident.severity());
+  out.set_status(incident.status());
+  out.set_title(incident.title());
+  if (incident.has_position()) *out.mutable_position() = incident.position();
+  if (incident.has_district()) *out.mutable_district() = incident.district();
+  out.set_confidence(incident.confidence());
+  if (incident.has_first_seen()) *out.mutable_first_seen() = incident.first_seen();
+  if (incident.has_last_seen()) *out.mutable_last_seen() = incident.last_seen();
+  *out.mutable_task_ids() = incident.task_ids();
+  out.set_peak_level_m(incident.peak_level_m());
+  out.set_rise_rate_m_per_h(incident.rise_rate_m_per_h());
+  out.set_version(incident.version());
+  out.set_device_id(incident.device_id());
+  out.set_evidence_count(incident.evidence_count());
+}
+
+void copy_latest_evidence(const v1::Incident& incident, v1::Incident& out, std::size_t count) {
+  const int first = std::max(0, incident.evidence_size() - static_cast<int>(count));
+  for (int i = first; i < incident.evidence_size(); ++i) *out.add_evidence() = incident.evidence(i);
+}
+
+}  // namespace
+
 void copy_for_screen(const v1::Incident& incident, v1::Incident& out, std::size_t evidence) {
-  out = incident;
-  const int excess = out.evidence_size() - static_cast<int>(evidence);
-  if (excess > 0) out.mutable_evidence()->DeleteSubrange(0, excess);
+  copy_scalars(incident, out);
+  copy_latest_evidence(incident, out, evidence);
+  *out.mutable_nearby() = incident.nearby();
+  *out.mutable_history() = incident.history();
+}
+
+void copy_summary(const v1::Incident& incident, v1::Incident& out) {
+  copy_scalars(incident, out);
+  copy_latest_evidence(incident, out, 1);
 }
 
 Picture::Picture(const gis::LayerSet& layers, const EngineRules& rules)

@@ -119,6 +119,14 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
           } else {
             return Refusal{400, "invalid_format", "format must be json or protobuf"};
           }
+        } else if (key == "detail") {
+          if (value == "summary") {
+            admission.detail = v1::INCIDENT_DETAIL_SUMMARY;
+          } else if (value == "full") {
+            admission.detail = v1::INCIDENT_DETAIL_FULL;
+          } else {
+            return Refusal{400, "invalid_detail", "detail must be summary or full"};
+          }
         } else if (key == "resume") {
           std::uint64_t seq = 0;
           const auto* end = value.data() + value.size();
@@ -197,8 +205,8 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
       auto it = self->attached.find(session.get());
       if (it == self->attached.end()) {
         // Not attached yet (cannot happen: attach is posted first); start from a snapshot.
-        self->attach_now(session, ViewFilter::of(session->scope(), {}), std::nullopt, false,
-                         picture);
+        self->attach_now(session, ViewFilter::of(session->scope(), {}, session->detail()),
+                         std::nullopt, false, picture);
         return;
       }
       session->answer(self->serve(*it->second, *session, after_seq, coalesce, picture));

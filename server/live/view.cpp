@@ -39,8 +39,12 @@ Payload encode(const v1::ServerMessage& message, Encoding encoding) {
   return out;
 }
 
-ViewFilter ViewFilter::of(const Scope& scope, const v1::Subscribe& subscribe) {
+ViewFilter ViewFilter::of(const Scope& scope, const v1::Subscribe& subscribe,
+                          v1::IncidentDetail detail) {
   ViewFilter filter;
+  filter.detail = subscribe.detail() != v1::INCIDENT_DETAIL_UNSPECIFIED ? subscribe.detail()
+                  : detail != v1::INCIDENT_DETAIL_UNSPECIFIED           ? detail
+                                                                        : v1::INCIDENT_DETAIL_SUMMARY;
   if (subscribe.districts_size() > 0) {
     std::set<std::string> wanted;
     for (const auto& adcode : subscribe.districts()) {
@@ -75,6 +79,9 @@ std::optional<std::string> ViewFilter::validate(const v1::Subscribe& subscribe) 
   if (!v1::Severity_IsValid(subscribe.min_severity())) {
     return "subscribe.minSeverity: unknown severity " + std::to_string(subscribe.min_severity());
   }
+  if (!v1::IncidentDetail_IsValid(subscribe.detail())) {
+    return "subscribe.detail: unknown detail level " + std::to_string(subscribe.detail());
+  }
   return std::nullopt;
 }
 
@@ -93,8 +100,16 @@ bool ViewFilter::matches(const v1::Incident& incident) const {
   return true;
 }
 
+void ViewFilter::copy(const v1::Incident& incident, v1::Incident& out) const {
+  if (detail == v1::INCIDENT_DETAIL_FULL) {
+    engine::copy_for_screen(incident, out);
+  } else {
+    engine::copy_summary(incident, out);
+  }
+}
+
 std::string ViewFilter::key() const {
-  std::string out = "d:";
+  std::string out = "v:" + std::to_string(detail) + "|d:";
   if (!districts) {
     out += '*';
   } else {
@@ -166,7 +181,7 @@ v1::ServerMessage View::snapshot(const engine::Picture& picture, bool resync) co
   auto* snapshot = message.mutable_snapshot();
   for (const auto& id : members_) {
     if (const auto* incident = picture.incident(id)) {
-      engine::copy_for_screen(*incident, *snapshot->add_incidents());
+      filter_.copy(*incident, *snapshot->add_incidents());
     }
   }
   for (const auto& [id, task] : picture.tasks()) {
@@ -210,7 +225,7 @@ std::optional<View::Published> View::apply(const BatchChanges& batch,
     const bool now = incident != nullptr && filter_.matches(*incident);
     const bool was = members_.count(id) != 0;
     if (now) {
-      engine::copy_for_screen(*incident, *delta->add_incidents());
+      filter_.copy(*incident, *delta->add_incidents());
       held.incidents.push_back(id);
       if (!was) {
         members_.insert(id);
@@ -315,7 +330,7 @@ v1::ServerMessage View::coalesced_after(std::uint64_t after_seq,
     // client nothing it was not allowed to see.
     const v1::Incident* incident = picture.incident(id);
     if (incident != nullptr && members_.count(id) != 0) {
-      engine::copy_for_screen(*incident, *delta->add_incidents());
+      filter_.copy(*incident, *delta->add_incidents());
     } else {
       delta->add_removed_incident_ids(id);
     }

@@ -39,9 +39,13 @@ struct ViewFilter {
   std::set<v1::IncidentKind> kinds;  ///< empty = all
   v1::Severity min_severity = v1::SEVERITY_UNSPECIFIED;
   std::optional<v1::BBox> bbox;
+  /// How much of each incident is sent (never UNSPECIFIED here).
+  v1::IncidentDetail detail = v1::INCIDENT_DETAIL_SUMMARY;
 
-  /// Combines a token's scope with a client's Subscribe (districts narrowed to the scope).
-  static ViewFilter of(const Scope& scope, const v1::Subscribe& subscribe);
+  /// Combines a token's scope with a client's Subscribe (districts narrowed to the scope). A
+  /// Subscribe without a detail level keeps `detail` (the connection's ?detail=, or SUMMARY).
+  static ViewFilter of(const Scope& scope, const v1::Subscribe& subscribe,
+                       v1::IncidentDetail detail = v1::INCIDENT_DETAIL_SUMMARY);
   /// Checks a Subscribe from a client; the message names the field at fault.
   static std::optional<std::string> validate(const v1::Subscribe& subscribe);
 
@@ -50,6 +54,8 @@ struct ViewFilter {
   }
   bool matches(const v1::Incident& incident) const;
   bool matches(const v1::Task& task) const { return sees_district(task.district().adcode()); }
+  /// Writes `incident` into `out` at this view's detail level.
+  void copy(const v1::Incident& incident, v1::Incident& out) const;
   /// A canonical text form: equal filters have equal keys (the hub's map of views).
   std::string key() const;
 };

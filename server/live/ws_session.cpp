@@ -131,8 +131,8 @@ void WsSession::on_accept(beast::error_code ec) {
   last_sent_ = std::chrono::steady_clock::now();
   if (closing_) return do_close(pending_close_.value_or(websocket::close_code::going_away));
   ++awaiting_;
-  host_->attach(shared_from_this(), ViewFilter::of(admission_.scope, {}), admission_.resume_after,
-                false);
+  host_->attach(shared_from_this(), ViewFilter::of(admission_.scope, {}, admission_.detail),
+                admission_.resume_after, false);
   read();
   schedule_tick();
 }
@@ -186,7 +186,8 @@ void WsSession::handle(const std::string& data, bool text) {
         return send_error("invalid_subscribe", *problem);
       }
       ++awaiting_;
-      host_->attach(shared_from_this(), ViewFilter::of(admission_.scope, message.subscribe()),
+      host_->attach(shared_from_this(),
+                    ViewFilter::of(admission_.scope, message.subscribe(), admission_.detail),
                     std::nullopt, true);
       return;
     }

@@ -74,6 +74,7 @@ struct LiveCounters {
 struct Admission {
   Scope scope;
   Encoding encoding = Encoding::protobuf;
+  v1::IncidentDetail detail = v1::INCIDENT_DETAIL_SUMMARY;  ///< ?detail=, until a subscribe says
   std::optional<std::uint64_t> resume_after;  ///< ?resume=N: no first snapshot, the missed deltas
   bool subprotocol = false;                   ///< answer Sec-WebSocket-Protocol: quanyu.v1
 };
@@ -131,6 +132,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void close(boost::beast::websocket::close_code code);
 
   Encoding encoding() const { return admission_.encoding; }
+  v1::IncidentDetail detail() const { return admission_.detail; }
   const Scope& scope() const { return admission_.scope; }
 
  private:

@@ -209,6 +209,10 @@ struct Server::Impl {
         if (ec != asio::error::operation_aborted) spdlog::warn("accept: {}", ec.message());
         if (!acceptor.is_open()) return;
       } else {
+        // Responses and live frames are whole messages written at once: Nagle's algorithm would
+        // only hold their last segment back until the peer's delayed ACK.
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         std::make_shared<HttpSession>(std::move(socket), state)->run();
       }
       accept();

@@ -6,6 +6,9 @@
 #include "gis/geo/geodesic.hpp"
 #include "gtest_include.hpp"
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/util/message_differencer.h>
+
 namespace quanyu::engine {
 namespace {
 
@@ -402,6 +405,89 @@ TEST_F(PictureTest, ScreensGetTheLatestEvidenceAndTheCount) {
   EXPECT_EQ(screen.evidence(9).observation_id(), "e29");
   EXPECT_EQ(screen.evidence(0).observation_id(), "e20");
   EXPECT_EQ(screen.evidence_count(), 30U);
+}
+
+
+/// Sets every field of `message` (recursively, one element in each repeated field) to a value
+/// other than its default, so that a copy that forgets a field is caught.
+void fill_every_field(google::protobuf::Message& message, int depth = 0) {
+  using google::protobuf::FieldDescriptor;
+  const auto* descriptor = message.GetDescriptor();
+  const auto* reflection = message.GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = descriptor->field(i);
+    const bool repeated = field->is_repeated();
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        repeated ? reflection->AddString(&message, field, "s" + std::to_string(i))
+                 : reflection->SetString(&message, field, "s" + std::to_string(i));
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        repeated ? reflection->AddDouble(&message, field, 1.5 + i)
+                 : reflection->SetDouble(&message, field, 1.5 + i);
+        break;
+      case FieldDescriptor::CPPTYPE_INT32:
+        repeated ? reflection->AddInt32(&message, field, 3 + i)
+                 : reflection->SetInt32(&message, field, 3 + i);
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        repeated ? reflection->AddInt64(&message, field, 5 + i)
+                 : reflection->SetInt64(&message, field, 5 + i);
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        repeated ? reflection->AddUInt32(&message, field, 7 + i)
+                 : reflection->SetUInt32(&message, field, 7 + i);
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        repeated ? reflection->AddUInt64(&message, field, 9 + i)
+                 : reflection->SetUInt64(&message, field, 9 + i);
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        repeated ? reflection->AddBool(&message, field, true)
+                 : reflection->SetBool(&message, field, true);
+        break;
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        const auto* value = field->enum_type()->value(field->enum_type()->value_count() - 1);
+        repeated ? reflection->AddEnum(&message, field, value)
+                 : reflection->SetEnum(&message, field, value);
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        if (depth < 3) {
+          fill_every_field(repeated ? *reflection->AddMessage(&message, field)
+                                    : *reflection->MutableMessage(&message, field),
+                           depth + 1);
+        }
+        break;
+      default:
+        ADD_FAILURE() << "unhandled field type of " << field->full_name();
+    }
+  }
+}
+
+TEST(ScreenCopies, KeepEveryFieldTheyPromise) {
+  v1::Incident full;
+  fill_every_field(full);
+  for (int i = 0; i < 14; ++i) *full.add_evidence() = full.evidence(0);
+  full.mutable_evidence(14)->set_observation_id("latest");
+
+  v1::Incident screen;
+  copy_for_screen(full, screen);
+  v1::Incident expected = full;
+  expected.mutable_evidence()->DeleteSubrange(0, 5);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(screen, expected))
+      << screen.DebugString();
+
+  v1::Incident summary;
+  copy_summary(full, summary);
+  expected = full;
+  expected.clear_nearby();
+  expected.clear_history();
+  expected.mutable_evidence()->DeleteSubrange(0, 14);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(summary, expected))
+      << summary.DebugString();
+  EXPECT_EQ(summary.evidence(0).observation_id(), "latest");
+  EXPECT_LT(summary.ByteSizeLong(), screen.ByteSizeLong() / 4);
 }
 
 }  // namespace
