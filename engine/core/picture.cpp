@@ -153,6 +153,8 @@ void copy_for_screen(const v1::Incident& incident, v1::Incident& out, std::size_
 void copy_summary(const v1::Incident& incident, v1::Incident& out) {
   copy_scalars(incident, out);
   copy_latest_evidence(incident, out, 1);
+  // Where the incident is matters to a wall; where each report put it, only to the detail pane.
+  if (out.evidence_size() > 0) out.mutable_evidence(0)->clear_position();
 }
 
 Picture::Picture(const gis::LayerSet& layers, const EngineRules& rules)

@@ -41,6 +41,15 @@ class Reader {
     if (!(out > 0)) fail(path, "must be positive");
   }
 
+  /// The same for a value that may also be zero (a feature turned off).
+  template <typename T>
+  void non_negative(const YAML::Node& node, const std::string& section, const char* key,
+                    T& out) const {
+    const std::string path = section + "." + key;
+    out = get<T>(node, key, path, out);
+    if (!(out >= 0)) fail(path, "must be zero or positive");
+  }
+
   std::filesystem::path resolve(const std::string& text) const {
     std::filesystem::path path(text);
     if (path.is_absolute()) return path.lexically_normal();
@@ -251,7 +260,7 @@ Config load_config(const std::filesystem::path& file) {
   if (const YAML::Node live = root["live"]) {
     check_keys(reader, live, "live",
                {"max_connections", "queue_messages", "queue_bytes", "stall_timeout_s",
-                "heartbeat_s", "max_views", "view_linger_s", "ring_deltas"});
+                "heartbeat_s", "max_views", "view_linger_s", "ring_deltas", "delta_interval_ms"});
     auto& l = config.live;
     reader.positive(live, "live", "max_connections", l.max_connections);
     reader.positive(live, "live", "queue_messages", l.queue_messages);
@@ -261,6 +270,7 @@ Config load_config(const std::filesystem::path& file) {
     reader.positive(live, "live", "max_views", l.max_views);
     reader.positive(live, "live", "view_linger_s", l.view_linger_s);
     reader.positive(live, "live", "ring_deltas", l.ring_deltas);
+    reader.non_negative(live, "live", "delta_interval_ms", l.delta_interval_ms);
   }
 
   if (const YAML::Node server = root["server"]) {

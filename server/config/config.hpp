@@ -48,6 +48,7 @@ struct LiveConfig {
   std::size_t max_views = 1024;
   double view_linger_s = 120.0;
   std::size_t ring_deltas = 1024;
+  double delta_interval_ms = 5.0;  ///< a view sends at most one delta per interval; 0 = every batch
 };
 
 struct Config {

@@ -362,6 +362,15 @@ void EngineService::read(std::function<void(const engine::Picture&)> fn) const {
   asio::post(impl_->strand, [impl = impl_, fn = std::move(fn)] { fn(impl->picture); });
 }
 
+void EngineService::read_after(std::chrono::microseconds delay,
+                               std::function<void(const engine::Picture&)> fn) const {
+  auto timer = std::make_shared<asio::steady_timer>(impl_->strand, delay);
+  timer->async_wait([impl = impl_, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (ec || impl->stopping) return;
+    fn(impl->picture);
+  });
+}
+
 void EngineService::listen(Listener listener) {
   asio::post(impl_->strand, [impl = impl_, listener = std::move(listener)] {
     impl->listeners.push_back(listener);

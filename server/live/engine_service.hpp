@@ -5,6 +5,7 @@
 /// callback runs on the engine strand, so callers post back to their own executor.
 /// Asio and Beast stay out of this header.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -87,6 +88,9 @@ class EngineService {
 
   /// Runs `fn` on the strand with the current picture (for queries and snapshots).
   void read(std::function<void(const engine::Picture&)> fn) const;
+  /// The same, `delay` from now (the live channel's paced deltas). Dropped after stop().
+  void read_after(std::chrono::microseconds delay,
+                  std::function<void(const engine::Picture&)> fn) const;
 
   /// Called on the strand after every applied batch, with what changed.
   using Listener = std::function<void(const std::vector<engine::Changes>&, const engine::Picture&)>;

@@ -59,6 +59,9 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     std::vector<std::weak_ptr<WsSession>> sessions;
     std::chrono::steady_clock::time_point idle_since{};
     bool idle = false;
+    /// Applied but not yet published: waits for `delta_interval` after the last delta.
+    live::BatchChanges pending;
+    std::chrono::steady_clock::time_point last_publish{};
   };
 
   // --- admission, on the accepting connection's strand ---
@@ -262,6 +265,9 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
       live_counters.views.store(views.size());
     }
     const std::shared_ptr<Entry>& entry = it->second;
+    // What the view has applied but not yet sent goes to its clients first, so the snapshot or
+    // the held deltas below are never behind a delta still to come.
+    flush(*entry, picture);
     auto& previous = attached[session.get()];
     if (previous != entry) {
       if (previous) {
@@ -288,6 +294,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
   /// The deltas after `after_seq` (or one merged delta), or a resync snapshot.
   Answer serve(Entry& entry, const WsSession& session, std::uint64_t after_seq, bool coalesce,
                const engine::Picture& picture) {
+    flush(entry, picture);
     Answer answer;
     if (entry.view.holds_after(after_seq, picture.seq())) {
       answer.after_seq = after_seq;
@@ -329,28 +336,82 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
   }
 
   /// The engine's listener: one delta per view, serialised once per encoding, to every session.
+  /// A view that published less than `delta_interval` ago keeps the changes and publishes them
+  /// merged when the interval is over.
   void on_batch(const std::vector<engine::Changes>& changes, const engine::Picture& picture) {
     const auto batch = live::BatchChanges::merge(changes);
     if (batch.empty()) return;
-    evict_idle(std::chrono::steady_clock::now(), false);
+    const auto now = std::chrono::steady_clock::now();
+    evict_idle(now, false);
     live::KpiCache kpis;
-    std::vector<std::shared_ptr<WsSession>> receivers;
+    bool waiting = false;
     for (auto& [key, entry] : views) {
-      receivers.clear();
-      bool json = false;
-      for (const auto& weak : entry->sessions) {
-        if (auto s = weak.lock()) {
-          json = json || s->encoding() == Encoding::json;
-          receivers.push_back(std::move(s));
-        }
-      }
-      auto published = entry->view.apply(batch, picture, kpis, json);
-      if (!published) continue;
-      for (const auto& s : receivers) {
-        s->deliver(published->seq,
-                   s->encoding() == Encoding::json ? published->json : published->protobuf);
+      entry->pending.add(batch);
+      if (now - entry->last_publish >= opts.delta_interval) {
+        publish(*entry, picture, kpis, now);
+      } else {
+        waiting = true;
       }
     }
+    if (waiting) arm_flush(now);
+  }
+
+  /// Publishes what `entry` holds back, now.
+  void flush(Entry& entry, const engine::Picture& picture) {
+    if (entry.pending.empty()) return;
+    live::KpiCache kpis;
+    publish(entry, picture, kpis, std::chrono::steady_clock::now());
+  }
+
+  void publish(Entry& entry, const engine::Picture& picture, live::KpiCache& kpis,
+               std::chrono::steady_clock::time_point now) {
+    const live::BatchChanges batch = std::move(entry.pending);
+    entry.pending = {};
+    std::vector<std::shared_ptr<WsSession>> receivers;
+    bool json = false;
+    for (const auto& weak : entry.sessions) {
+      if (auto s = weak.lock()) {
+        json = json || s->encoding() == Encoding::json;
+        receivers.push_back(std::move(s));
+      }
+    }
+    auto published = entry.view.apply(batch, picture, kpis, json);
+    if (!published) return;  // nothing of it in this view: the next change may go out at once
+    entry.last_publish = now;
+    for (const auto& s : receivers) {
+      s->deliver(published->seq,
+                 s->encoding() == Encoding::json ? published->json : published->protobuf);
+    }
+  }
+
+  /// One timer for all views that hold changes back, due when the earliest may publish.
+  void arm_flush(std::chrono::steady_clock::time_point now) {
+    if (flush_armed) return;
+    auto due = std::chrono::steady_clock::time_point::max();
+    for (const auto& [key, entry] : views) {
+      if (!entry->pending.empty()) due = std::min(due, entry->last_publish + opts.delta_interval);
+    }
+    if (due == std::chrono::steady_clock::time_point::max()) return;
+    flush_armed = true;
+    const auto delay = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::max(due - now, std::chrono::steady_clock::duration::zero()));
+    engine.read_after(delay, [weak = weak_from_this()](const engine::Picture& picture) {
+      auto self = weak.lock();
+      if (!self || self->gone.load()) return;
+      self->flush_armed = false;
+      const auto at = std::chrono::steady_clock::now();
+      live::KpiCache kpis;
+      bool waiting = false;
+      for (auto& [key, entry] : self->views) {
+        if (entry->pending.empty()) continue;
+        if (at - entry->last_publish >= self->opts.delta_interval) {
+          self->publish(*entry, picture, kpis, at);
+        } else {
+          waiting = true;
+        }
+      }
+      if (waiting) self->arm_flush(at);
+    });
   }
 
   std::string metrics() const {
@@ -405,6 +466,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
   // Engine strand only.
   std::map<std::string, std::shared_ptr<Entry>> views;
   std::unordered_map<const WsSession*, std::shared_ptr<Entry>> attached;
+  bool flush_armed = false;  ///< a paced flush is scheduled
 };
 
 SituationHub::SituationHub(EngineService& engine, const Config& config, Options options)

@@ -147,6 +147,23 @@ BatchChanges BatchChanges::merge(const std::vector<engine::Changes>& changes) {
   return batch;
 }
 
+void BatchChanges::add(const BatchChanges& later) {
+  if (empty()) {
+    *this = later;
+    return;
+  }
+  auto append = [](std::vector<std::string>& to, const std::vector<std::string>& from) {
+    std::unordered_set<std::string> have(to.begin(), to.end());
+    for (const auto& id : from) {
+      if (have.insert(id).second) to.push_back(id);
+    }
+  };
+  append(incidents, later.incidents);
+  append(tasks, later.tasks);
+  removals = removals || later.removals;
+  gauges = gauges || later.gauges;
+}
+
 const v1::Kpis& KpiCache::get(const ViewFilter& filter, const engine::Picture& picture) {
   auto it = cache_.find(filter.districts);
   if (it != cache_.end()) return it->second;

@@ -68,6 +68,8 @@ struct BatchChanges {
   bool gauges = false;
 
   static BatchChanges merge(const std::vector<engine::Changes>& changes);
+  /// Adds the changes of a later batch (each id still once, in order of first change).
+  void add(const BatchChanges& later);
   bool empty() const { return incidents.empty() && tasks.empty() && !gauges; }
 };
 

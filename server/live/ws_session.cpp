@@ -81,7 +81,7 @@ void refuse_upgrade(beast::tcp_stream&& stream, unsigned version, int status, st
 
 WsSession::WsSession(beast::tcp_stream&& stream, std::shared_ptr<SessionHost> host,
                      Admission admission)
-    : ws_(std::move(stream)),
+    : ws_(std::move(stream).release_socket()),
       host_(std::move(host)),
       admission_(std::move(admission)),
       timer_(ws_.get_executor()) {}
@@ -100,8 +100,6 @@ WsSession::~WsSession() {
 
 void WsSession::run(Request request) {
   const LiveOptions& options = host_->options();
-  // The HTTP session's timer stops here: the WebSocket stream has timeouts of its own.
-  beast::get_lowest_layer(ws_).expires_never();
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.handshake_timeout = options.handshake_timeout;
   // A ping after half of it without anything received; closed after all of it: a client that
@@ -398,7 +396,7 @@ void WsSession::disconnect(const char* reason) {
   closing_ = true;
   timer_.cancel();
   beast::error_code ec;
-  beast::get_lowest_layer(ws_).socket().close(ec);
+  beast::get_lowest_layer(ws_).close(ec);
 }
 
 void WsSession::schedule_tick() {

@@ -46,6 +46,9 @@ struct LiveOptions {
   std::size_t max_views = 1024;                          ///< distinct subscriptions held at once
   std::chrono::milliseconds view_linger{120'000};  ///< a view without clients is kept (Resume)
   RingLimits ring;                                 ///< deltas held per view for Resume
+  /// A view publishes at most one delta per interval: changes applied sooner after the last one
+  /// wait and go out together, at most this much later. Zero: one delta per applied batch.
+  std::chrono::microseconds delta_interval{5'000};
 };
 
 /// Counters for /metrics, updated from every strand.
@@ -163,7 +166,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void schedule_tick();
   void on_tick(boost::beast::error_code ec);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // On the bare socket: the WebSocket stream keeps its own timeouts, and a tcp_stream would add
+  // timer bookkeeping to every one of the many writes of a live client.
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
   std::shared_ptr<SessionHost> host_;
   const Admission admission_;
   boost::beast::flat_buffer read_buffer_;

@@ -177,6 +177,7 @@ live::LiveOptions live_options(const LiveConfig& c) {
   o.max_views = c.max_views;
   o.view_linger = ms(c.view_linger_s);
   o.ring.max_deltas = c.ring_deltas;
+  o.delta_interval = std::chrono::microseconds(static_cast<long>(c.delta_interval_ms * 1000));
   return o;
 }
 

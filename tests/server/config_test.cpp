@@ -130,6 +130,7 @@ TEST(Config, LiveSectionAndTokenLookup) {
   EXPECT_EQ(shipped.live.max_connections, 2000U);
   EXPECT_DOUBLE_EQ(shipped.live.stall_timeout_s, 30.0);
   EXPECT_EQ(shipped.live.ring_deltas, 1024U);
+  EXPECT_DOUBLE_EQ(shipped.live.delta_interval_ms, 5.0);
   const TokenConfig* duty = find_token(shipped, "quanyu-demo-duty");
   ASSERT_NE(duty, nullptr);
   EXPECT_EQ(duty->name, "demo-duty");
@@ -139,6 +140,9 @@ TEST(Config, LiveSectionAndTokenLookup) {
               testing::HasSubstr("live.queue_messages: must be positive"));
   EXPECT_THAT(expect_config_error("rules: {fire: {radius_m: -5}}\n" + std::string(kMinimalLayers)),
               testing::HasSubstr("rules.fire.radius_m: must be positive"));
+  EXPECT_THAT(
+      expect_config_error("live: {delta_interval_ms: -1}\n" + std::string(kMinimalLayers)),
+      testing::HasSubstr("live.delta_interval_ms: must be zero or positive"));
 }
 
 }  // namespace

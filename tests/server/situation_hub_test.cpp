@@ -235,6 +235,99 @@ TEST_F(SituationHubTest, SubcentreNeverSeesIncidentsOutsideItsDistricts) {
   EXPECT_FALSE(empty->snapshot().resync());
 }
 
+TEST_F(SituationHubTest, ChangesWithinTheDeltaIntervalGoOutMergedInOneDelta) {
+  SituationHub::Options options;
+  options.delta_interval = 400ms;
+  start(options);
+  auto client = connect(kDuty);
+  ASSERT_TRUE(client);
+  LiveState state;
+  state.apply(*client->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  // The first change goes out at once; the next four, committed within the interval, wait for
+  // its end and arrive together.
+  for (int n = 0; n < 5; ++n) smoke("p" + std::to_string(n), 106.0 + 0.1 * n, 29.0);
+  std::vector<std::pair<std::chrono::steady_clock::time_point, int>> deltas;
+  while (state.incidents.size() < 5) {
+    auto m = client->receive(5s);
+    ASSERT_TRUE(m);
+    if (m->has_delta()) {
+      deltas.emplace_back(std::chrono::steady_clock::now(), m->delta().incidents_size());
+    }
+    state.apply(*m);
+  }
+  ASSERT_GE(deltas.size(), 2U);
+  EXPECT_LE(deltas.size(), 3U);  // 2 unless a commit took longer than the whole interval
+  EXPECT_EQ(deltas.front().second, 1);
+  // Timers never fire early: the merged delta is at least the interval after the first.
+  EXPECT_GE(deltas[1].first - deltas[0].first, 300ms);
+  // A client that attaches while changes are held back gets them in its snapshot.
+  smoke("p5", 106.6, 29.0);
+  smoke("p6", 106.7, 29.0);
+  auto late = connect(kWall);
+  ASSERT_TRUE(late);
+  auto snapshot = late->receive_until(v1::ServerMessage::kSnapshot, 5s);
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ(snapshot->snapshot().incidents_size(), 7);
+}
+
+TEST_F(SituationHubTest, SummaryByDefaultFullDetailOnRequest) {
+  start();
+  auto wall = connect(kWall);
+  auto console = connect(kDuty, "?detail=full");
+  ASSERT_TRUE(wall && console);
+  ASSERT_TRUE(wall->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  ASSERT_TRUE(console->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  smoke("d1", kYuzhongLon, kYuzhongLat);
+  smoke("d2", kYuzhongLon + 0.001, kYuzhongLat);
+  auto latest = [](test::WsClient& client, const std::string& evidence) {
+    LiveState state;
+    while (true) {
+      auto m = client.receive(5s);
+      if (!m) return v1::Incident{};
+      state.apply(*m);
+      if (state.incidents.size() == 1 && state.incidents.begin()->second.evidence_size() > 0) {
+        const auto& incident = state.incidents.begin()->second;
+        if (incident.evidence(incident.evidence_size() - 1).observation_id() == evidence) {
+          return incident;
+        }
+      }
+    }
+  };
+  const v1::Incident summary = latest(*wall, "d2");
+  EXPECT_EQ(summary.evidence_size(), 1);
+  EXPECT_EQ(summary.evidence_count(), 2U);
+  EXPECT_FALSE(summary.evidence(0).has_position());
+  EXPECT_EQ(summary.nearby_size(), 0);
+  EXPECT_EQ(summary.history_size(), 0);
+  EXPECT_EQ(summary.district().adcode(), "500103");
+  const v1::Incident full = latest(*console, "d2");
+  EXPECT_EQ(full.evidence_size(), 2);
+  EXPECT_TRUE(full.evidence(0).has_position());
+  EXPECT_EQ(full.nearby_size(), 5);
+  EXPECT_GE(full.history_size(), 1);
+  EXPECT_EQ(full.version(), summary.version());
+
+  // A subscribe switches the level; one without a level keeps the connection's.
+  v1::ClientMessage subscribe;
+  subscribe.mutable_subscribe()->set_detail(v1::INCIDENT_DETAIL_FULL);
+  wall->send(subscribe);
+  auto snapshot = wall->receive_until(v1::ServerMessage::kSnapshot, 5s);
+  ASSERT_TRUE(snapshot && snapshot->snapshot().incidents_size() == 1);
+  EXPECT_EQ(snapshot->snapshot().incidents(0).nearby_size(), 5);
+  console->send(v1::ClientMessage{});  // answered with an error, the level stays
+  subscribe.mutable_subscribe()->clear_detail();
+  subscribe.mutable_subscribe()->add_kinds(v1::INCIDENT_KIND_FIRE);
+  console->send(subscribe);
+  snapshot = console->receive_until(v1::ServerMessage::kSnapshot, 5s);
+  ASSERT_TRUE(snapshot && snapshot->snapshot().incidents_size() == 1);
+  EXPECT_EQ(snapshot->snapshot().incidents(0).nearby_size(), 5);
+
+  int status = 0;
+  EXPECT_FALSE(test::WsClient::situation(port_, kWall, "?detail=everything", 0, &status));
+  EXPECT_EQ(status, 400);
+  EXPECT_THAT(hub_->metrics(), testing::HasSubstr(R"(reason="invalid_detail"} 1)"));
+}
+
 TEST_F(SituationHubTest, SubscribeFiltersByKindSeverityAndBbox) {
   start();
   smoke("k1", kYuzhongLon, kYuzhongLat);
@@ -287,6 +380,7 @@ TEST_F(SituationHubTest, SubscribeFiltersByKindSeverityAndBbox) {
 TEST_F(SituationHubTest, ResumeWithinTheRingGivesTheHeldDeltasBeyondItAResync) {
   SituationHub::Options options;
   options.ring.max_deltas = 4;
+  options.delta_interval = {};  // one delta per smoke: the ring's limit is counted in deltas
   start(options);
   auto client = connect(kDuty);
   ASSERT_TRUE(client);
