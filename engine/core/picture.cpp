@@ -460,15 +460,11 @@ void Picture::apply_flood(const v1::Observation& o, Changes& changes) {
   }
   if (drop > 0) readings->DeleteSubrange(0, drop);
 
-  const auto& oldest = readings->Get(0);
-  const auto& latest = readings->Get(readings->size() - 1);
-  const double span_h = static_cast<double>(to_micros(latest.at()) - to_micros(oldest.at())) /
-                        static_cast<double>(kHourUs);
-  // A rate over less than five minutes says more about noise than about the river.
-  const double rise = span_h >= 5.0 / 60.0 ? (latest.level_m() - oldest.level_m()) / span_h : 0.0;
-  const double level = latest.level_m();
+  const double rise = rise_rate(gauge);
+  const double level = readings->Get(readings->size() - 1).level_m();
   const bool above = level >= gauge.warning_level_m();
   if (above != was_above) changes.gauges = true;
+  changes.gauge_ids.push_back(reading.gauge_id());
 
   v1::Incident* incident = nullptr;
   if (!gauge.open_incident_id().empty()) {
@@ -487,13 +483,7 @@ void Picture::apply_flood(const v1::Observation& o, Changes& changes) {
     incident = &open_incident(v1::INCIDENT_KIND_FLOOD, o);
     incident->set_device_id(reading.gauge_id());
     gauge.set_open_incident_id(incident->id());
-    std::string gauge_name = reading.gauge_id();
-    if (const auto* sensor = layers_.sensor(reading.gauge_id())) {
-      if (const auto* name = sensor->layer->field(*sensor->feature, "name")) {
-        gauge_name = gis::to_text(*name);
-      }
-    }
-    incident->set_title(gauge_name + " 水位超警");
+    incident->set_title(sensor_name(reading.gauge_id()) + " 水位超警");
     refresh_nearby(*incident);
   }
   add_evidence(*incident, o, 1.0, summary);
@@ -519,6 +509,60 @@ void Picture::apply_flood(const v1::Observation& o, Changes& changes) {
     }
   }
   touch(*incident, changes);
+}
+
+double Picture::rise_rate(const v1::GaugeState& gauge) {
+  if (gauge.last_hour_size() == 0) return 0.0;
+  const auto& oldest = gauge.last_hour(0);
+  const auto& latest = gauge.last_hour(gauge.last_hour_size() - 1);
+  const double span_h = static_cast<double>(to_micros(latest.at()) - to_micros(oldest.at())) /
+                        static_cast<double>(kHourUs);
+  // A rate over less than five minutes says more about noise than about the river.
+  return span_h >= 5.0 / 60.0 ? (latest.level_m() - oldest.level_m()) / span_h : 0.0;
+}
+
+std::string Picture::sensor_name(const std::string& id) const {
+  if (const auto* sensor = layers_.sensor(id)) {
+    if (const auto* name = sensor->layer->field(*sensor->feature, "name")) {
+      return gis::to_text(*name);
+    }
+  }
+  return id;
+}
+
+const v1::GaugeState* Picture::gauge(const std::string& id) const {
+  const auto it = gauges_.find(id);
+  return it == gauges_.end() || it->second.last_hour_size() == 0 ? nullptr : &it->second;
+}
+
+void Picture::copy_gauge(const v1::GaugeState& gauge, v1::Gauge& out) const {
+  out.Clear();
+  out.set_gauge_id(gauge.gauge_id());
+  out.set_name(sensor_name(gauge.gauge_id()));
+  *out.mutable_position() = gauge.position();
+  *out.mutable_district() = gauge.district();
+  out.set_warning_level_m(gauge.warning_level_m());
+  out.set_guarantee_level_m(gauge.guarantee_level_m());
+  out.set_open_incident_id(gauge.open_incident_id());
+  if (gauge.last_hour_size() == 0) return;
+  const auto& latest = gauge.last_hour(gauge.last_hour_size() - 1);
+  out.set_level_m(latest.level_m());
+  *out.mutable_at() = latest.at();
+  out.set_rise_rate_m_per_h(std::round(rise_rate(gauge) * 1000.0) / 1000.0);
+  // The trend: the latest reading of each 5-minute slot back from the newest, oldest first.
+  constexpr std::int64_t kSlotUs = 300 * kMicrosPerSecond;
+  const std::int64_t newest = to_micros(latest.at());
+  std::int64_t last_slot = -1;
+  for (int i = gauge.last_hour_size() - 1; i >= 0; --i) {
+    const auto& r = gauge.last_hour(i);
+    const std::int64_t slot = (newest - to_micros(r.at())) / kSlotUs;
+    if (slot == last_slot) continue;
+    last_slot = slot;
+    auto* point = out.add_recent();
+    *point->mutable_at() = r.at();
+    point->set_level_m(r.level_m());
+  }
+  std::reverse(out.mutable_recent()->begin(), out.mutable_recent()->end());
 }
 
 void Picture::apply_security(const v1::Observation& o, Changes& changes) {

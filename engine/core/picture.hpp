@@ -25,10 +25,12 @@ struct Changes {
   std::vector<std::string> removed_incidents;  ///< left the picture (retention)
   std::vector<std::string> tasks;              ///< upserted task ids
   bool gauges = false;                         ///< a gauge crossed its warning level
+  std::vector<std::string> gauge_ids;          ///< gauges with a new reading
   std::optional<v1::CommandResult> result;     ///< for commands
 
   bool empty() const {
-    return incidents.empty() && removed_incidents.empty() && tasks.empty() && !gauges && !result;
+    return incidents.empty() && removed_incidents.empty() && tasks.empty() && !gauges &&
+           gauge_ids.empty() && !result;
   }
 };
 
@@ -62,6 +64,12 @@ class Picture {
   const std::map<std::string, v1::Task>& tasks() const { return tasks_; }
   const v1::Incident* incident(const std::string& id) const;
   const v1::Task* task(const std::string& id) const;
+  const std::map<std::string, v1::GaugeState>& gauges() const { return gauges_; }
+  /// A gauge with at least one reading; nullptr otherwise.
+  const v1::GaugeState* gauge(const std::string& id) const;
+  /// A gauge as screens show it: name from the sensor layer, latest level, rise rate, and the
+  /// last hour thinned to one reading per 5 minutes.
+  void copy_gauge(const v1::GaugeState& gauge, v1::Gauge& out) const;
   std::uint64_t seq() const { return seq_; }
   std::int64_t now_us() const { return now_us_; }
 
@@ -79,6 +87,10 @@ class Picture {
   void apply_flood(const v1::Observation& o, Changes& changes);
   void apply_security(const v1::Observation& o, Changes& changes);
   void apply_tick(Changes& changes);
+  /// Rise over the last hour in m/h; 0 until the readings span five minutes.
+  static double rise_rate(const v1::GaugeState& gauge);
+  /// The `name` of a sensor of the sensor layers, or the id itself.
+  std::string sensor_name(const std::string& id) const;
   v1::CommandResult apply_command(const v1::Command& command, const std::string& actor,
                                   Changes& changes);
 

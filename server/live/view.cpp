@@ -100,6 +100,20 @@ bool ViewFilter::matches(const v1::Incident& incident) const {
   return true;
 }
 
+bool ViewFilter::matches(const v1::GaugeState& gauge) const {
+  if (!sees_district(gauge.district().adcode())) return false;
+  if (!kinds.empty() && kinds.count(v1::INCIDENT_KIND_FLOOD) == 0) return false;
+  if (bbox) {
+    const double lon = gauge.position().lon();
+    const double lat = gauge.position().lat();
+    if (lon < bbox->min_lon() || lon > bbox->max_lon() || lat < bbox->min_lat() ||
+        lat > bbox->max_lat()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void ViewFilter::copy(const v1::Incident& incident, v1::Incident& out) const {
   if (detail == v1::INCIDENT_DETAIL_FULL) {
     engine::copy_for_screen(incident, out);
@@ -131,7 +145,11 @@ BatchChanges BatchChanges::merge(const std::vector<engine::Changes>& changes) {
   BatchChanges batch;
   std::unordered_set<std::string> incidents;
   std::unordered_set<std::string> tasks;
+  std::unordered_set<std::string> gauges;
   for (const auto& c : changes) {
+    for (const auto& id : c.gauge_ids) {
+      if (gauges.insert(id).second) batch.gauges_read.push_back(id);
+    }
     for (const auto& id : c.incidents) {
       if (incidents.insert(id).second) batch.incidents.push_back(id);
     }
@@ -160,6 +178,7 @@ void BatchChanges::add(const BatchChanges& later) {
   };
   append(incidents, later.incidents);
   append(tasks, later.tasks);
+  append(gauges_read, later.gauges_read);
   removals = removals || later.removals;
   gauges = gauges || later.gauges;
 }
@@ -204,6 +223,11 @@ v1::ServerMessage View::snapshot(const engine::Picture& picture, bool resync) co
   for (const auto& [id, task] : picture.tasks()) {
     if (members_.count(task.incident_id()) != 0 && filter_.matches(task)) {
       *snapshot->add_tasks() = task;
+    }
+  }
+  for (const auto& [id, gauge] : picture.gauges()) {
+    if (gauge.last_hour_size() > 0 && filter_.matches(gauge)) {
+      picture.copy_gauge(gauge, *snapshot->add_gauges());
     }
   }
   *snapshot->mutable_kpis() = kpis_now(picture);
@@ -270,6 +294,12 @@ std::optional<View::Published> View::apply(const BatchChanges& batch,
   for (const auto* incident : entering) {
     for (const auto& task_id : incident->task_ids()) add_task(task_id);
   }
+  for (const auto& gauge_id : batch.gauges_read) {
+    const v1::GaugeState* gauge = picture.gauge(gauge_id);
+    if (gauge == nullptr || !filter_.matches(*gauge)) continue;
+    picture.copy_gauge(*gauge, *delta->add_gauges());
+    held.gauges.push_back(gauge_id);
+  }
   if (relevant) {
     const v1::Kpis& now = kpis.get(filter_, picture);
     std::string figures = kpi_figures(now);
@@ -278,7 +308,7 @@ std::optional<View::Published> View::apply(const BatchChanges& batch,
       last_kpis_ = std::move(figures);
     }
   }
-  if (delta->incidents_size() == 0 && delta->tasks_size() == 0 &&
+  if (delta->incidents_size() == 0 && delta->tasks_size() == 0 && delta->gauges_size() == 0 &&
       delta->removed_incident_ids_size() == 0 && !delta->has_kpis()) {
     return std::nullopt;
   }
@@ -329,6 +359,7 @@ v1::ServerMessage View::coalesced_after(std::uint64_t after_seq,
                                         const engine::Picture& picture) const {
   std::vector<std::string> incidents;
   std::vector<std::string> tasks;
+  std::vector<std::string> gauges;
   std::unordered_set<std::string> seen;
   for (const auto& held : ring_) {
     if (held.seq <= after_seq) continue;
@@ -337,6 +368,9 @@ v1::ServerMessage View::coalesced_after(std::uint64_t after_seq,
     }
     for (const auto& id : held.tasks) {
       if (seen.insert("t" + id).second) tasks.push_back(id);
+    }
+    for (const auto& id : held.gauges) {
+      if (seen.insert("g" + id).second) gauges.push_back(id);
     }
   }
   v1::ServerMessage message;
@@ -357,6 +391,10 @@ v1::ServerMessage View::coalesced_after(std::uint64_t after_seq,
     if (task != nullptr && members_.count(task->incident_id()) != 0 && filter_.matches(*task)) {
       *delta->add_tasks() = *task;
     }
+  }
+  for (const auto& id : gauges) {
+    const v1::GaugeState* gauge = picture.gauge(id);
+    if (gauge != nullptr && filter_.matches(*gauge)) picture.copy_gauge(*gauge, *delta->add_gauges());
   }
   *delta->mutable_kpis() = kpis_now(picture);
   return message;

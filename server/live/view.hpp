@@ -54,6 +54,8 @@ struct ViewFilter {
   }
   bool matches(const v1::Incident& incident) const;
   bool matches(const v1::Task& task) const { return sees_district(task.district().adcode()); }
+  /// Gauges are in a view that shows floods (no kinds, or flood among them), by district and bbox.
+  bool matches(const v1::GaugeState& gauge) const;
   /// Writes `incident` into `out` at this view's detail level.
   void copy(const v1::Incident& incident, v1::Incident& out) const;
   /// A canonical text form: equal filters have equal keys (the hub's map of views).
@@ -64,13 +66,16 @@ struct ViewFilter {
 struct BatchChanges {
   std::vector<std::string> incidents;  ///< upserted or removed, each once, in order of change
   std::vector<std::string> tasks;
+  std::vector<std::string> gauges_read;  ///< gauges with a new reading
   bool removals = false;
-  bool gauges = false;
+  bool gauges = false;  ///< a gauge crossed its warning level (the KPIs change)
 
   static BatchChanges merge(const std::vector<engine::Changes>& changes);
   /// Adds the changes of a later batch (each id still once, in order of first change).
   void add(const BatchChanges& later);
-  bool empty() const { return incidents.empty() && tasks.empty() && !gauges; }
+  bool empty() const {
+    return incidents.empty() && tasks.empty() && gauges_read.empty() && !gauges;
+  }
 };
 
 /// KPIs computed once per distinct set of districts within one batch.
@@ -132,6 +137,7 @@ class View {
     Payload json;                        ///< made on first use
     std::vector<std::string> incidents;  ///< upserted or removed by this delta
     std::vector<std::string> tasks;
+    std::vector<std::string> gauges;
   };
 
   v1::Kpis kpis_now(const engine::Picture& picture) const;

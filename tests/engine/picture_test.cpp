@@ -391,6 +391,44 @@ TEST_F(PictureTest, SnapshotPlusTailEqualsFullReplay) {
 namespace quanyu::engine {
 namespace {
 
+TEST_F(PictureTest, GaugeScreensCarryLevelThresholdsRiseAndAThinnedHour) {
+  // Readings every minute for 70 minutes, rising 0.01 m a minute from 207.0 m.
+  std::int64_t t = kT0;
+  engine::Changes last;
+  for (int i = 0; i <= 70; ++i) {
+    last = feed_.observe(gauge("m" + std::to_string(i), kGauge, 207.0 + 0.01 * i, t), t);
+    t += kMinute;
+  }
+  EXPECT_EQ(last.gauge_ids, std::vector<std::string>{kGauge});
+  const v1::GaugeState* state = picture_.gauge(kGauge);
+  ASSERT_NE(state, nullptr);
+  EXPECT_EQ(picture_.gauge("WG-unknown"), nullptr);
+  v1::Gauge screen;
+  picture_.copy_gauge(*state, screen);
+  EXPECT_EQ(screen.gauge_id(), kGauge);
+  EXPECT_EQ(screen.name(), "长江江津区段1号水位站（演示）");
+  EXPECT_EQ(screen.district().adcode(), "500116");
+  EXPECT_NEAR(screen.level_m(), 207.70, 1e-9);
+  EXPECT_NEAR(screen.warning_level_m(), 207.9, 1e-9);
+  EXPECT_NEAR(screen.guarantee_level_m(), 211.9, 1e-9);
+  EXPECT_NEAR(screen.rise_rate_m_per_h(), 0.6, 1e-9);  // 0.6 m over the last hour
+  EXPECT_TRUE(screen.open_incident_id().empty());      // still below warning
+  EXPECT_EQ(to_micros(screen.at()), t - kMinute);
+  // One reading per 5-minute slot back from the newest: 13 over an hour, oldest first, newest
+  // last.
+  ASSERT_EQ(screen.recent_size(), 13);
+  EXPECT_NEAR(screen.recent(12).level_m(), 207.70, 1e-9);
+  EXPECT_NEAR(screen.recent(11).level_m(), 207.65, 1e-9);
+  EXPECT_NEAR(screen.recent(0).level_m(), 207.10, 1e-9);
+  for (int i = 1; i < screen.recent_size(); ++i) {
+    EXPECT_LT(to_micros(screen.recent(i - 1).at()), to_micros(screen.recent(i).at()));
+  }
+  // Crossing warning opens the incident the gauge then names.
+  feed_.observe(gauge("over", kGauge, 208.0, t), t);
+  picture_.copy_gauge(*picture_.gauge(kGauge), screen);
+  EXPECT_EQ(screen.open_incident_id(), only_incident().id());
+}
+
 TEST_F(PictureTest, ScreensGetTheLatestEvidenceAndTheCount) {
   for (int i = 0; i < 30; ++i) {
     feed_.observe(smoke("e" + std::to_string(i), kTowerA, 0.5, kT0 + i * kMinute / 2, kLon, kLat),

@@ -111,6 +111,27 @@ class SituationHubTest : public testing::Test {
     return client;
   }
 
+  /// Journals and applies one observation; waits until it is in the picture.
+  void ingest(v1::Observation o) {
+    auto prepared = engine_->prepare(std::move(o));
+    ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+    auto done = std::make_shared<std::promise<void>>();
+    auto future = done->get_future();
+    engine_->ingest({prepared.value()}, "test",
+                    [done](const IngestOutcome&) { done->set_value(); });
+    ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+  }
+
+  void gauge(const std::string& id, const std::string& gauge_id, double level) {
+    v1::Observation o;
+    o.set_id(id);
+    o.set_source("sl651");
+    *o.mutable_observed_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    o.mutable_gauge_reading()->set_gauge_id(gauge_id);
+    o.mutable_gauge_reading()->set_water_level_m(level);
+    ingest(std::move(o));
+  }
+
   /// Journals and applies one smoke detection; waits until it is in the picture.
   void smoke(const std::string& id, double lon, double lat, bool wait = true) {
     v1::Observation o;
@@ -326,6 +347,37 @@ TEST_F(SituationHubTest, SummaryByDefaultFullDetailOnRequest) {
   EXPECT_FALSE(test::WsClient::situation(port_, kWall, "?detail=everything", 0, &status));
   EXPECT_EQ(status, 400);
   EXPECT_THAT(hub_->metrics(), testing::HasSubstr(R"(reason="invalid_detail"} 1)"));
+}
+
+TEST_F(SituationHubTest, GaugesReachTheViewsOfTheirDistrictOnly) {
+  start();
+  const std::string jiangjin = "WG-0060105001";  // 长江江津区段1号, 江津区: warning 207.9 m
+  gauge("g1", jiangjin, 207.2);
+  auto duty = connect(kDuty);
+  auto sub = connect(kYuzhong);  // 渝中区 and 南岸区 only
+  ASSERT_TRUE(duty && sub);
+  auto snapshot = duty->receive_until(v1::ServerMessage::kSnapshot, 5s);
+  ASSERT_TRUE(snapshot);
+  ASSERT_EQ(snapshot->snapshot().gauges_size(), 1);
+  EXPECT_EQ(snapshot->snapshot().gauges(0).gauge_id(), jiangjin);
+  EXPECT_EQ(snapshot->snapshot().gauges(0).name(), "长江江津区段1号水位站（演示）");
+  EXPECT_NEAR(snapshot->snapshot().gauges(0).level_m(), 207.2, 1e-9);
+  auto sub_snapshot = sub->receive_until(v1::ServerMessage::kSnapshot, 5s);
+  ASSERT_TRUE(sub_snapshot);
+  EXPECT_EQ(sub_snapshot->snapshot().gauges_size(), 0);
+
+  gauge("g2", jiangjin, 208.1);  // over warning: a flood incident and a KPI change
+  std::optional<v1::Gauge> seen;
+  while (!seen) {
+    auto m = duty->receive(5s);
+    ASSERT_TRUE(m);
+    if (m->has_delta() && m->delta().gauges_size() > 0) seen = m->delta().gauges(0);
+  }
+  EXPECT_NEAR(seen->level_m(), 208.1, 1e-9);
+  EXPECT_FALSE(seen->open_incident_id().empty());
+  EXPECT_EQ(seen->recent_size(), 1);  // both readings fall in the same 5-minute slot
+  // The sub-centre hears nothing of it: no gauge, no incident, no KPI.
+  EXPECT_FALSE(sub->receive(500ms));
 }
 
 TEST_F(SituationHubTest, SubscribeFiltersByKindSeverityAndBbox) {
