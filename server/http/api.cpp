@@ -154,6 +154,10 @@ void Api::handle(Request request, Reply reply_to) {
     }
     return post_observations(request, scope, std::move(reply));
   }
+  if (rest == "session") {
+    if (!get) return method_not_allowed("GET");
+    return reply(session(scope));
+  }
   if (!scope.may_read()) {
     return reply(error_response(403, "forbidden", "a feed token may only ingest observations"));
   }
@@ -200,6 +204,31 @@ void Api::handle(Request request, Reply reply_to) {
     return kpis(scope, std::move(reply));
   }
   reply(error_response(404, "not_found", "no such path: " + path));
+}
+
+Response Api::session(const Scope& scope) {
+  // What a client needs to lay itself out for this token: never the secret or its hash.
+  Response response;
+  std::string& out = response.body;
+  out = R"({"name":)";
+  gis::append_json_string(out, scope.actor);
+  out += R"(,"role":)";
+  gis::append_json_string(out, to_string(scope.role));
+  out += R"(,"districts":[)";
+  bool first = true;
+  for (const auto& adcode : scope.districts) {
+    if (!first) out += ',';
+    first = false;
+    gis::append_json_string(out, adcode);
+  }
+  out += R"(],"mayRead":)";
+  out += scope.may_read() ? "true" : "false";
+  out += R"(,"mayCommand":)";
+  out += scope.may_command() ? "true" : "false";
+  out += R"(,"mayIngest":)";
+  out += scope.may_ingest() ? "true" : "false";
+  out += '}';
+  return response;
 }
 
 Response Api::service_index() const {

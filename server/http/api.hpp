@@ -38,6 +38,8 @@ class Api {
 
   Response healthz() const;
   Response service_index() const;
+  /// GET /api/v1/session: the token's name, role, districts and what it may do.
+  static Response session(const Scope& scope);
   Response list_layers() const;
   Response get_layer(std::string_view name, const Request& request) const;
   Response locate(const Request& request) const;
