@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Quanyu needs from Debian 12's own packages, and nothing when it is all there.
 #   scripts/install-deps.sh          build and run dependencies
-#   scripts/install-deps.sh --test   also what the test suite starts (PostgreSQL/PostGIS, ...)
+#   scripts/install-deps.sh --test   also what the test suite starts (PostgreSQL/PostGIS, Chromium)
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -14,8 +14,21 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3             # tools/gen_demo_layers.py; its regression test is part of the build tree
 )
+# The web client is built with Node.js and npm (Node 18 or newer). A machine that already has a
+# `node` of its own keeps it; a fresh Debian 12 gets Node 18 and npm 9 from Debian.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  if ((node_major < 18)); then
+    echo "install-deps: node $(node --version) is too old for the web client (needs 18 or newer)" >&2
+    exit 1
+  fi
+else
+  packages+=(nodejs npm)
+fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(
+    chromium            # the web client's end-to-end test (driven by npm playwright-core)
+    fonts-noto-cjk      # ... whose screenshots show Chinese text
     gdal-bin            # ogr2ogr: builds GeoPackage, Shapefile and PostGIS fixtures
     postgresql postgresql-15-postgis-3   # PostGIS source test, started on loopback by the test
     python3-websockets  # the live channel's test with an independent WebSocket client

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/build-frontend.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target quanyu
 quanyu=build/release/server/quanyu

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
+scripts/build-frontend.sh
 cmake --preset release >/dev/null
 cmake --build --preset release
 ctest --preset release --parallel 2 "$@"

@@ -1,0 +1,48 @@
+// Entry point: hash routes #/ (sign-in, choice of screen), #/wall, #/console, #/subcentre.
+import './styles.css';
+import { type ClientConfig, loadConfig } from './config';
+import { type Session, loadSession } from './session';
+import { mountConsole } from './views/console';
+import { type View, createContext } from './views/context';
+import { mountChooser, mountSignIn } from './views/signin';
+import { mountWall } from './views/wall';
+
+const root = document.getElementById('app') as HTMLElement;
+let current: View | undefined;
+let config: ClientConfig;
+
+function route(): void {
+  current?.destroy();
+  current = undefined;
+  const session: Session | undefined = loadSession();
+  const path = window.location.hash.replace(/^#\/?/, '');
+  document.documentElement.dataset.route = path || 'home';
+  if (!session) {
+    mountSignIn(root, () => route());
+    return;
+  }
+  const ctx = () => createContext(session, config);
+  switch (path) {
+    case 'wall':
+      document.title = '全域 · 大屏';
+      current = mountWall(root, ctx());
+      break;
+    case 'console':
+      document.title = '全域 · 值班台';
+      current = mountConsole(root, ctx(), { subcentre: false });
+      break;
+    case 'subcentre':
+      document.title = '全域 · 分中心';
+      current = mountConsole(root, ctx(), { subcentre: true });
+      break;
+    default:
+      document.title = '全域应急指挥';
+      mountChooser(root, session, () => route());
+  }
+}
+
+void loadConfig().then((loaded) => {
+  config = loaded;
+  window.addEventListener('hashchange', route);
+  route();
+});
