@@ -16,7 +16,7 @@ const CONFIG = resolve(REPO, 'config/quanyu.yaml');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(process.env.E2E_ARTIFACTS ?? join(FRONTEND, 'e2e-artifacts'));
 const DOCS_SCREENSHOTS = process.env.UPDATE_DOCS_SCREENSHOTS === '1' ? join(REPO, 'docs/screenshots') : undefined;
-const TOTAL_MS = 120_000;
+const TOTAL_MS = 150_000;
 // --disable-gpu makes Chromium fall back to SwiftShader for WebGL, which recent Chromium only
 // allows with --enable-unsafe-swiftshader.
 const CHROMIUM_ARGS = [
@@ -158,10 +158,12 @@ async function incidentAt(lon, lat) {
   return collection.features[0].properties.id;
 }
 
-async function screenshot(page, name) {
+/** Saves a screenshot as an artefact; `docs` false keeps it out of docs/screenshots (the 4K wall
+ *  is 2 MB and shows nothing the 1080p one does not). */
+async function screenshot(page, name, docs = true) {
   const file = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, timeout: 15_000 });
-  if (DOCS_SCREENSHOTS) {
+  if (DOCS_SCREENSHOTS && docs) {
     mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
     copyFileSync(file, join(DOCS_SCREENSHOTS, `${name}.png`));
   }
@@ -178,7 +180,9 @@ async function openView(context, route, token, viewport = { width: 1920, height:
     log(`  [${route}] console error: ${args.join(' ') || message.text()}`);
   });
   if (token) {
-    await page.addInitScript((session) => sessionStorage.setItem('quanyu.session', session), JSON.stringify(token));
+    // What the sign-in form stores: the token with its GET /api/v1/session answer.
+    const session = { token, ...(await api('GET', '/api/v1/session', token)) };
+    await page.addInitScript((stored) => sessionStorage.setItem('quanyu.session', stored), JSON.stringify(session));
   }
   await page.goto(`${base}/#/${route}`, { timeout: 15_000 });
   return page;
@@ -263,9 +267,16 @@ async function main() {
     await wall.setViewportSize({ width: 1920, height: 1080 });
     wall.on('pageerror', (error) => log(`  [wall] page error: ${error.message}`));
     await wall.goto(`${base}/`, { timeout: 15_000 });
-    // Sign in through the form, as an operator would.
+    // A feed token may not sign in to a view, and is told so in Chinese.
+    await wall.fill('#token', TOKENS.feed, { timeout: 5000 });
+    await wall.click('#sign-in');
+    await wall.waitForFunction(() => document.getElementById('sign-in-message')?.textContent.includes('数据接入令牌'), undefined, { timeout: 5000, polling: 100 });
+    // Sign in through the form, as an operator would: a wall token gets only 大屏.
     await wall.fill('#token', TOKENS.wall, { timeout: 5000 });
     await wall.click('#sign-in');
+    await wall.waitForSelector('#session-info[data-role="wall"]', { timeout: 5000 });
+    const disabled = await wall.locator('a.choice.disabled').evaluateAll((links) => links.map((a) => a.dataset.route).sort().join(','));
+    assert(disabled === 'console,subcentre', `a wall token may choose ${disabled || 'everything'}`);
     await wall.click('a[data-route="wall"]', { timeout: 5000 });
     await waitLive(wall);
     await wall.waitForSelector('#wall-map[data-incidents]', { state: 'attached', timeout: 15_000 });
@@ -297,7 +308,7 @@ async function main() {
 
   await check('2 console dispatches a verify task (一键派发核查任务)', async () => {
     assert(fireId, 'no incident from check 1');
-    const page = await openView(context, 'console', { token: TOKENS.duty, access: 'commander' });
+    const page = await openView(context, 'console', TOKENS.duty);
     await waitLive(page);
     await page.click(`#incident-list [data-incident-id="${fireId}"]`, { timeout: 5000 });
     const dispatch = page.locator('#incident-detail button[data-command="dispatch"]');
@@ -318,8 +329,14 @@ async function main() {
   });
 
   await check('3 sub-centre sees 渝中区 and never 涪陵区', async () => {
-    const page = await openView(context, 'subcentre', { token: TOKENS.yuzhong, access: 'commander' });
+    const page = await openView(context, 'subcentre', TOKENS.yuzhong);
     await waitLive(page);
+    // Framed on the token's districts (GET /api/v1/session) before any incident arrived.
+    const session = await api('GET', '/api/v1/session', TOKENS.yuzhong);
+    const framed = await page
+      .waitForFunction(() => document.getElementById('console-map')?.dataset.framed, undefined, { timeout: 10_000, polling: 200 })
+      .then((h) => h.jsonValue());
+    assert(framed === [...session.districts].sort().join(','), `map framed on ${framed}, session districts ${session.districts}`);
     await post([smoke(106.5775, 29.5574), smoke(107.25, 29.7)]);
     const inside = await incidentAt(106.5775, 29.5574);
     const outside = await incidentAt(107.25, 29.7);
@@ -338,7 +355,7 @@ async function main() {
     assert(!seen.text.includes(outside), `${outside} appears on the page`);
     assert(!seen.text.includes('涪陵'), '涪陵区 appears on the page');
     assert(!seen.kpis.includes('涪陵'), '涪陵区 appears in the KPIs');
-    assert(seen.scope.includes('渝中区'), `scope line is "${seen.scope}"`);
+    assert(seen.scope.includes('渝中区') && seen.scope.includes('南岸区'), `scope line is "${seen.scope}"`);
     await page.click(`#incident-list [data-incident-id="${inside}"]`);
     await page.waitForSelector('#incident-detail .nearby td', { timeout: 5000 });
     await page.waitForTimeout(500);
@@ -369,7 +386,47 @@ async function main() {
     return `indicator after ${shown} ms (${state}), live again ${Date.now() - restarted} ms after the restart, ${onMap} incidents kept`;
   });
 
-  await check('5 frame times with thousands of incidents and 200 updates/s', async () => {
+  await check('5 wall shows gauges, their trend and the flood incident', async () => {
+    assert(wall, 'no wall from check 1');
+    const gauge = (gaugeId, waterLevelM, minutesAgo) => {
+      observationSerial += 1;
+      return {
+        id: `e2e-${process.pid}-g${observationSerial}`,
+        source: 'sl651',
+        observedAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+        gaugeReading: { gaugeId, waterLevelM },
+      };
+    };
+    // 长江江津区段1号 (warning 207.9 m): rising over the warning level; 2号 (206.1 m) and 3号 (203.3 m) below.
+    await post([gauge('WG-0060105001', 207.2, 20), gauge('WG-0060105001', 207.7, 10), gauge('WG-0060105002', 205.0, 10), gauge('WG-0060105003', 201.9, 5)]);
+    await post([gauge('WG-0060105001', 208.1, 0)]);
+    const flood = await api('GET', '/api/v1/incidents?status=open&kind=flood', TOKENS.admin);
+    assert(flood.features.length >= 1, 'no open flood incident after a reading above warning');
+    const floodId = flood.features[0].properties.id;
+    await wall.waitForFunction(
+      () => {
+        const row = document.querySelector('.gauge-list [data-gauge-id="WG-0060105001"]');
+        return row && row.textContent.includes('长江江津区段1号水位站（演示）') && row.textContent.includes('208.10 m') && row.textContent.includes('超警');
+      },
+      undefined,
+      { timeout: 5000, polling: 200 },
+    );
+    const first = await wall.evaluate(() => document.querySelector('.gauge-list [data-gauge-id]')?.dataset.gaugeId);
+    assert(first === 'WG-0060105001', `the highest gauge relative to warning is ${first}`);
+    const chart = await wall
+      .waitForFunction(() => {
+        const box = document.querySelector('.gauge-chart');
+        return Number(box?.dataset.series) >= 1 && Number(box?.dataset.points) >= 3 ? { series: box.dataset.series, points: box.dataset.points } : false;
+      }, undefined, { timeout: 5000, polling: 200 })
+      .then((h) => h.jsonValue());
+    await wall.waitForFunction(() => Number(document.getElementById('wall-map')?.dataset.gauges) >= 3, undefined, { timeout: 5000, polling: 200 });
+    await wall.waitForSelector(`#alarm-list [data-incident-id="${floodId}"]`, { timeout: 5000 });
+    const aboveKpi = await wall.locator('[data-kpi="gauges-above"] .kpi-value').textContent({ timeout: 5000 });
+    assert(Number(aboveKpi) >= 1, `水位超警站 shows ${aboveKpi}`);
+    return `gauge row 208.10 m, chart ${chart.series} series / ${chart.points} points, flood ${floodId} in the alarms`;
+  });
+
+  await check('6 frame times with thousands of incidents and 200 updates/s', async () => {
     assert(wall, 'no wall from check 1');
     const points = gridInsideDistricts(5000);
     for (let i = 0; i < points.length; i += 1000) {
@@ -412,11 +469,11 @@ async function main() {
     await wall.waitForTimeout(500);
     await screenshot(wall, 'wall');
     await wall.close();
-    const big = await openView(context, 'wall', { token: TOKENS.wall, access: 'reader' }, { width: 3840, height: 2160 });
+    const big = await openView(context, 'wall', TOKENS.wall, { width: 3840, height: 2160 });
     await waitIncidents(big, points.length, 30_000);
     await waitLive(big, 10_000);
     await big.waitForTimeout(1500);
-    await screenshot(big, 'wall-4k');
+    await screenshot(big, 'wall-4k', false);
     await big.close();
     return `${onMap} incidents on the map, ${sent} updates`;
   });

@@ -1,7 +1,7 @@
 // Entry point: hash routes #/ (sign-in, choice of screen), #/wall, #/console, #/subcentre.
 import './styles.css';
 import { type ClientConfig, loadConfig } from './config';
-import { type Session, loadSession } from './session';
+import { NoViewAccess, type Session, clearSession, fetchSession, loadSession, saveSession } from './session';
 import { mountConsole } from './views/console';
 import { type View, createContext } from './views/context';
 import { mountChooser, mountSignIn } from './views/signin';
@@ -22,6 +22,11 @@ function route(): void {
     return;
   }
   const ctx = () => createContext(session, config);
+  // Commanding screens only for tokens that may command (the server refuses the commands anyway).
+  if ((path === 'console' || path === 'subcentre') && !session.mayCommand) {
+    window.location.hash = '#/';
+    return;
+  }
   switch (path) {
     case 'wall':
       document.title = '全域 · 大屏';
@@ -41,7 +46,20 @@ function route(): void {
   }
 }
 
-void loadConfig().then((loaded) => {
+/** Re-reads what a stored token may do (its role or districts may have changed since sign-in). */
+async function refreshSession(): Promise<void> {
+  const stored = loadSession();
+  if (!stored) return;
+  try {
+    saveSession(await fetchSession(stored.token));
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    if (error instanceof NoViewAccess || status === 401 || status === 403) clearSession();
+    // Otherwise (server unreachable) keep the stored session: the views show the connection state.
+  }
+}
+
+void Promise.all([loadConfig(), refreshSession()]).then(([loaded]) => {
   config = loaded;
   window.addEventListener('hashchange', route);
   route();

@@ -32,8 +32,6 @@ export class LiveStore {
   seq = 0;
   /** True once a snapshot has been applied: only then can a reconnect resume. */
   hasPicture = false;
-  /** Every district adcode this token has been shown something in (the sub-centre's scope). */
-  readonly seenDistricts = new Set<string>();
 
   private readonly listeners = new Set<StoreListener>();
 
@@ -64,7 +62,6 @@ export class LiveStore {
     for (const task of snapshot.tasks ?? []) this.putTask(task);
     for (const gauge of snapshot.gauges ?? []) this.putGauge(gauge);
     this.kpis = snapshot.kpis;
-    this.noteKpiDistricts();
     this.seq = seq;
     this.hasPicture = true;
     this.emit({ reset: true, incidents: [], removed: [], tasks: true, gauges: true, kpis: true });
@@ -88,10 +85,7 @@ export class LiveStore {
       }
     }
     for (const gauge of delta.gauges ?? []) this.putGauge(gauge);
-    if (delta.kpis) {
-      this.kpis = delta.kpis;
-      this.noteKpiDistricts();
-    }
+    if (delta.kpis) this.kpis = delta.kpis;
     this.seq = seq;
     this.emit({
       reset: false,
@@ -113,21 +107,15 @@ export class LiveStore {
 
   private putIncident(incident: Incident): void {
     this.incidents.set(incident.id, incident);
-    if (incident.district?.adcode) this.seenDistricts.add(incident.district.adcode);
   }
 
   private putTask(task: Task): void {
     this.tasks.set(task.id, task);
-    if (task.district?.adcode) this.seenDistricts.add(task.district.adcode);
   }
 
+  /** Gauges are keyed by gaugeId; one without an id cannot be kept (or replaced) and is dropped. */
   private putGauge(gauge: Gauge): void {
-    this.gauges.set(gauge.gaugeId, gauge);
-    if (gauge.district?.adcode) this.seenDistricts.add(gauge.district.adcode);
-  }
-
-  private noteKpiDistricts(): void {
-    for (const c of this.kpis?.openIncidents ?? []) if (c.adcode) this.seenDistricts.add(c.adcode);
+    if (gauge.gaugeId) this.gauges.set(gauge.gaugeId, gauge);
   }
 
   private emit(change: StoreChange): void {

@@ -117,6 +117,13 @@ function gauge(colour: string): Draw {
   };
 }
 
+/** Ring colour of an incident's dot by kind (kindKey), so the kind shows without an icon. */
+export const KIND_RING_COLOURS: Readonly<Record<string, string>> = {
+  fire: '#ffffff',
+  flood: '#4fc3f7',
+  security: '#c77dff',
+};
+
 export function kindKey(kind: string | undefined): string {
   switch (kind) {
     case 'INCIDENT_KIND_FIRE':

@@ -11,16 +11,29 @@ import { districtSeverity, gaugeAlertLevel } from '../model/situation';
 import { SEVERITY_COLOURS, severityRank } from '../model/severity';
 import { toMillis } from '../model/time';
 import type { Gauge, Incident } from '../proto';
-import { addIcons, kindKey } from './icons';
+import { KIND_RING_COLOURS, addIcons, kindKey } from './icons';
 
 export const NEW_FLASH_MS = 30_000;
 /**
- * Sources are updated at most once per frame and at most this often: re-tiling thousands of
- * points on every frame of a 200-updates-a-second burst buys nothing a person can see.
+ * Sources are updated at most once per frame and at most this often after a quiet spell, so a
+ * single new incident shows at once. Each update re-tiles the source in MapLibre's worker and
+ * repaints the map, which with software WebGL costs a few hundred milliseconds of CPU.
  */
 const MIN_SOURCE_UPDATE_MS = 200;
+/** While updates keep coming (the previous one less than BUSY_WINDOW_MS ago): at most once a second. */
+const BUSY_SOURCE_UPDATE_MS = 1000;
+const BUSY_WINDOW_MS = 2000;
 /** At most this many new incidents pulse at once (a burst of thousands would only be noise). */
-const MAX_FLASHING = 60;
+const MAX_FLASHING = 24;
+/** From this zoom on incidents are drawn with their kind icons; below it as severity dots. */
+export const ICON_MIN_ZOOM = 9;
+/**
+ * Changed incidents go to a small second source, so an update re-tiles only them (the bulk of
+ * thousands is re-tiled once updates pause for HOT_MERGE_AFTER_MS, or past HOT_MAX changed ones).
+ */
+const HOT_MAX = 1500;
+const HOT_MERGE_AFTER_MS = 5000;
+const BLINK_MS = 500;
 
 export interface SituationMapOptions {
   container: HTMLElement;
@@ -63,7 +76,7 @@ export function featureBounds(features: GeoJsonFeature[]): Bounds | undefined {
   return Number.isFinite(bounds[0]) ? bounds : undefined;
 }
 
-function incidentFeature(incident: Incident, clockOffsetMs: number): PointFeature | undefined {
+function incidentFeature(incident: Incident): PointFeature | undefined {
   const lon = incident.position?.lon;
   const lat = incident.position?.lat;
   if (lon === undefined || lat === undefined) return undefined;
@@ -74,10 +87,23 @@ function incidentFeature(incident: Incident, clockOffsetMs: number): PointFeatur
     properties: {
       id: incident.id,
       icon: `incident-${kindKey(incident.kind)}-${rank}`,
+      kind: kindKey(incident.kind),
       rank,
-      firstSeen: (toMillis(incident.firstSeen) ?? 0) - clockOffsetMs,
+      // Server clock; refreshFlashing compares it with the estimated server time.
+      firstSeen: toMillis(incident.firstSeen) ?? 0,
     },
   };
+}
+
+/** Whether two incident features would be drawn the same (position, icon, severity, first seen). */
+export function sameFeature(a: PointFeature | undefined, b: PointFeature): boolean {
+  if (!a) return false;
+  const [ax, ay] = a.geometry.coordinates;
+  const [bx, by] = b.geometry.coordinates;
+  if (ax !== bx || ay !== by) return false;
+  const pa = a.properties;
+  const pb = b.properties;
+  return pa.icon === pb.icon && pa.rank === pb.rank && pa.kind === pb.kind && pa.firstSeen === pb.firstSeen;
 }
 
 function gaugeFeature(gauge: Gauge): PointFeature | undefined {
@@ -121,12 +147,23 @@ export class SituationMap {
   private pendingReset = true;
   private pendingGauges = true;
   private shownDistrictSeverity = new Map<string, number>();
+  /** Every incident drawn, by id: the bulk source's features, except the newer ones in `hot`. */
   private incidentsOnMap = new Map<string, PointFeature>();
+  /** Ids in the bulk source ('incidents') as last set. */
+  private bulkIds = new Set<string>();
+  /** Bulk features hidden by feature state because `hot` has their newer version (or they left). */
+  private hidden = new Set<string>();
+  /** Incidents changed since the last bulk rebuild, drawn from the small 'incidents-hot' source. */
+  private hot = new Map<string, PointFeature>();
+  private lastHotChange = 0;
+  private mergeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly flashing = new Map<string, maplibregl.Marker>();
   private flashTimer: ReturnType<typeof setInterval> | undefined;
   private districts: GeoJsonCollection | undefined;
   private labelMarkers: maplibregl.Marker[] = [];
   private selected = '';
+  /** Server clock minus local clock (ms), as of the last flush. */
+  private clockOffsetMs = 0;
   private readyResolve: (() => void) | undefined;
   private readonly readyPromise = new Promise<void>((resolve) => (this.readyResolve = resolve));
 
@@ -178,7 +215,10 @@ export class SituationMap {
   flush(store: LiveStore, clockOffsetMs: number, requestFrame: () => void): void {
     const map = this.map;
     if (!map || !this.ready) return;
-    const wait = this.lastUpdate + MIN_SOURCE_UPDATE_MS - performance.now();
+    this.clockOffsetMs = clockOffsetMs;
+    const now = performance.now();
+    const interval = now - this.lastUpdate < BUSY_WINDOW_MS ? BUSY_SOURCE_UPDATE_MS : MIN_SOURCE_UPDATE_MS;
+    const wait = this.lastUpdate + interval - now;
     if (wait > 0) {
       if (this.retry === undefined && (this.pendingReset || this.pendingIncidents.size > 0 || this.pendingGauges)) {
         this.retry = setTimeout(() => {
@@ -188,43 +228,62 @@ export class SituationMap {
       }
       return;
     }
-    this.lastUpdate = performance.now();
-    const incidentsChanged = this.pendingReset || this.pendingIncidents.size > 0;
+    if (!this.pendingReset && this.pendingIncidents.size === 0 && !this.pendingGauges && !(this.hot.size > 0 && now - this.lastHotChange >= HOT_MERGE_AFTER_MS)) return;
+    let incidentsChanged = false;
+    const merge = this.hot.size > HOT_MAX || (this.hot.size > 0 && now - this.lastHotChange >= HOT_MERGE_AFTER_MS);
     if (this.pendingReset) {
       this.incidentsOnMap.clear();
       for (const incident of store.incidents.values()) {
         if (!isOpen(incident.status)) continue;
-        const feature = incidentFeature(incident, clockOffsetMs);
+        const feature = incidentFeature(incident);
         if (feature) this.incidentsOnMap.set(incident.id, feature);
       }
-      (map.getSource('incidents') as GeoJSONSource).setData({
-        type: 'FeatureCollection',
-        features: [...this.incidentsOnMap.values()],
-      });
+      this.rebuildBulk(map);
+      incidentsChanged = true;
     } else if (this.pendingIncidents.size > 0) {
-      const add: PointFeature[] = [];
-      const remove: string[] = [];
+      let hotChanged = false;
       for (const id of this.pendingIncidents) {
         const incident = store.incidents.get(id);
-        const feature = incident && isOpen(incident.status) ? incidentFeature(incident, clockOffsetMs) : undefined;
+        const feature = incident && isOpen(incident.status) ? incidentFeature(incident) : undefined;
         if (feature) {
+          // Only what the map shows counts: new evidence for a fire already drawn changes nothing.
+          if (sameFeature(this.incidentsOnMap.get(id), feature)) continue;
           this.incidentsOnMap.set(id, feature);
-          add.push(feature);
+          this.hot.set(id, feature);
         } else if (this.incidentsOnMap.delete(id)) {
-          remove.push(id);
+          this.hot.delete(id);
+        } else {
+          continue;
+        }
+        hotChanged = true;
+        // The bulk source keeps its (now outdated) copy, hidden by feature state: no re-tiling.
+        if (this.bulkIds.has(id) && !this.hidden.has(id)) {
+          this.hidden.add(id);
+          map.setFeatureState({ source: 'incidents', id }, { hidden: true });
         }
       }
-      if (add.length > 0 || remove.length > 0) {
-        (map.getSource('incidents') as GeoJSONSource).updateData({ add, remove });
+      if (hotChanged) {
+        this.lastHotChange = now;
+        if (this.hot.size > HOT_MAX) this.rebuildBulk(map);
+        else (map.getSource('incidents-hot') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...this.hot.values()] });
+        incidentsChanged = true;
       }
+    } else if (merge) {
+      this.rebuildBulk(map);
+      incidentsChanged = true;
+    }
+    if (this.hot.size > 0) this.scheduleMerge(requestFrame);
+    if (incidentsChanged) {
+      // Shading follows severities and statuses.
+      this.shownDistrictSeverity = this.shadeDistricts(store, this.shownDistrictSeverity);
     }
     this.pendingReset = false;
     this.pendingIncidents.clear();
     if (incidentsChanged) {
-      this.options.container.dataset.incidents = String(this.incidentsOnMap.size);
-      this.shadeDistricts(store);
+      this.lastUpdate = now;
       this.refreshFlashing();
     }
+    this.options.container.dataset.incidents = String(this.incidentsOnMap.size);
     if (this.pendingGauges) {
       this.pendingGauges = false;
       const features: PointFeature[] = [];
@@ -233,12 +292,38 @@ export class SituationMap {
         if (feature) features.push(feature);
       }
       (map.getSource('gauges') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
+      this.options.container.dataset.gauges = String(features.length);
+      this.lastUpdate = now;
     }
   }
 
   select(incidentId: string): void {
     this.selected = incidentId;
-    if (this.map && this.ready) this.map.setFilter('incident-selected', ['==', ['get', 'id'], incidentId]);
+    if (!this.map || !this.ready) return;
+    this.map.setFilter('incident-selected', ['==', ['get', 'id'], incidentId]);
+    this.map.setFilter('incident-selected-hot', ['==', ['get', 'id'], incidentId]);
+  }
+
+  /**
+   * Puts every drawn incident into the bulk source (one re-tiling of thousands of points) and
+   * empties the hot one: on a snapshot, when the hot set grows past HOT_MAX, or once updates
+   * have paused for HOT_MERGE_AFTER_MS.
+   */
+  private rebuildBulk(map: MapLibreMap): void {
+    (map.getSource('incidents') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...this.incidentsOnMap.values()] });
+    (map.getSource('incidents-hot') as GeoJSONSource).setData(emptyCollection() as never);
+    if (this.hidden.size > 0) map.removeFeatureState({ source: 'incidents' });
+    this.bulkIds = new Set(this.incidentsOnMap.keys());
+    this.hidden.clear();
+    this.hot.clear();
+  }
+
+  private scheduleMerge(requestFrame: () => void): void {
+    clearTimeout(this.mergeTimer);
+    this.mergeTimer = setTimeout(() => {
+      this.mergeTimer = undefined;
+      requestFrame();
+    }, HOT_MERGE_AFTER_MS + 50);
   }
 
   flyTo(lon: number, lat: number): void {
@@ -257,6 +342,7 @@ export class SituationMap {
     const chosen = adcodes ? all.filter((f) => adcodes.has(String(f.properties.adcode))) : all;
     const bounds = featureBounds(chosen.length > 0 ? chosen : all);
     if (bounds) map.fitBounds(bounds as LngLatBoundsLike, { padding: 32, duration: 0 });
+    this.options.container.dataset.framed = adcodes && chosen.length > 0 ? chosen.map((f) => String(f.properties.adcode)).sort().join(',') : 'all';
     this.showLabels(chosen);
   }
 
@@ -272,6 +358,7 @@ export class SituationMap {
   destroy(): void {
     clearInterval(this.flashTimer);
     clearTimeout(this.retry);
+    clearTimeout(this.mergeTimer);
     for (const m of this.labelMarkers) m.remove();
     for (const m of this.flashing.values()) m.remove();
     this.map?.remove();
@@ -287,6 +374,7 @@ export class SituationMap {
     map.addSource('towers', { type: 'geojson', data: emptyCollection() });
     map.addSource('gauges', { type: 'geojson', data: emptyCollection(), promoteId: 'id' });
     map.addSource('incidents', { type: 'geojson', data: emptyCollection(), promoteId: 'id' });
+    map.addSource('incidents-hot', { type: 'geojson', data: emptyCollection(), promoteId: 'id' });
     const tiles = Boolean(this.options.config.tileUrl);
     const rankColour: unknown[] = ['match', ['coalesce', ['feature-state', 'rank'], 0]];
     SEVERITY_COLOURS.forEach((colour, rank) => rank > 0 && rankColour.push(rank, colour));
@@ -298,6 +386,8 @@ export class SituationMap {
       paint: {
         'fill-color': rankColour as never,
         'fill-opacity': ['case', ['>', ['coalesce', ['feature-state', 'rank'], 0], 0], 0.42, tiles ? 0.35 : 1],
+        // The outline layer draws the borders; the fill's own antialiasing pass would draw them again.
+        'fill-antialias': false,
       },
     });
     map.addLayer({
@@ -327,33 +417,64 @@ export class SituationMap {
     pointLayer('towers', 'tower', 0.7, 1);
     pointLayer('teams', 'team', 0.7, 1);
     pointLayer('gauges', ['get', 'icon'], 0.8, 1.2);
-    map.addLayer({
-      id: 'incidents',
-      type: 'symbol',
-      source: 'incidents',
-      layout: {
-        'icon-image': ['get', 'icon'],
-        'icon-size': ['interpolate', ['linear'], ['zoom'], 6, 0.75, 11, 1.2],
-        'icon-allow-overlap': true,
-        'icon-ignore-placement': true,
-        'symbol-sort-key': ['get', 'rank'],
-      },
-    });
-    map.addLayer({
-      id: 'incident-selected',
-      type: 'circle',
-      source: 'incidents',
-      filter: ['==', ['get', 'id'], this.selected],
-      paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 16, 'circle-stroke-width': 3, 'circle-stroke-color': '#ffffff' },
-    });
+    // Thousands of incidents: circles (no symbol placement, cheap to draw), filled in the
+    // severity colour and ringed in the kind colour, higher severities on top. Zoomed in, where
+    // few are in view, the kind icons are drawn over them.
+    const kindRing: unknown[] = ['match', ['get', 'kind']];
+    for (const [kind, colour] of Object.entries(KIND_RING_COLOURS)) kindRing.push(kind, colour);
+    kindRing.push('#ffffff');
+    const visible = ['case', ['boolean', ['feature-state', 'hidden'], false], 0, 1];
+    for (const [source, suffix] of [['incidents', ''], ['incidents-hot', '-hot']]) {
+      map.addLayer({
+        id: `incidents${suffix}`,
+        type: 'circle',
+        source,
+        paint: {
+          'circle-color': ['match', ['get', 'rank'], 1, SEVERITY_COLOURS[1], 2, SEVERITY_COLOURS[2], 3, SEVERITY_COLOURS[3], 4, SEVERITY_COLOURS[4], '#8fa3bf'],
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 3.5, 9, 6, 12, 9],
+          'circle-stroke-color': kindRing,
+          'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 6, 1.2, 9, 2],
+          'circle-opacity': visible,
+          'circle-stroke-opacity': visible,
+        } as never,
+        layout: { 'circle-sort-key': ['get', 'rank'] },
+      });
+    }
+    for (const [source, suffix] of [['incidents', ''], ['incidents-hot', '-hot']]) {
+      map.addLayer({
+        id: `incident-icons${suffix}`,
+        type: 'symbol',
+        source,
+        minzoom: ICON_MIN_ZOOM,
+        layout: {
+          'icon-image': ['get', 'icon'],
+          'icon-size': ['interpolate', ['linear'], ['zoom'], ICON_MIN_ZOOM, 1, 12, 1.3],
+          'icon-allow-overlap': true,
+          'icon-ignore-placement': true,
+          'symbol-sort-key': ['get', 'rank'],
+        },
+        paint: { 'icon-opacity': visible as never },
+      });
+    }
+    for (const [source, suffix] of [['incidents', ''], ['incidents-hot', '-hot']]) {
+      map.addLayer({
+        id: `incident-selected${suffix}`,
+        type: 'circle',
+        source,
+        filter: ['==', ['get', 'id'], this.selected],
+        paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 16, 'circle-stroke-width': 3, 'circle-stroke-color': '#ffffff', 'circle-stroke-opacity': visible as never },
+      });
+    }
     if (this.options.onSelect) {
       const onSelect = this.options.onSelect;
-      map.on('click', 'incidents', (e) => {
-        const id = e.features?.[0]?.properties?.id;
-        if (typeof id === 'string') onSelect(id);
-      });
-      map.on('mouseenter', 'incidents', () => (map.getCanvas().style.cursor = 'pointer'));
-      map.on('mouseleave', 'incidents', () => (map.getCanvas().style.cursor = ''));
+      for (const layer of ['incidents', 'incidents-hot', 'incident-icons', 'incident-icons-hot']) {
+        map.on('click', layer, (e) => {
+          const id = e.features?.[0]?.properties?.id;
+          if (typeof id === 'string') onSelect(id);
+        });
+        map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = 'pointer'));
+        map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = ''));
+      }
     }
     try {
       await this.loadLayers();
@@ -388,27 +509,29 @@ export class SituationMap {
     this.districts = districts;
   }
 
-  private shadeDistricts(store: LiveStore): void {
+  /** Sets the feature state of the districts whose shading changed (each one repaints the map). */
+  private shadeDistricts(store: LiveStore, shown: Map<string, number>): Map<string, number> {
     const map = this.map;
-    if (!map) return;
+    if (!map) return shown;
     const next = districtSeverity(store.incidents.values());
-    for (const [adcode] of this.shownDistrictSeverity) {
+    for (const [adcode] of shown) {
       if (!next.has(adcode)) map.setFeatureState({ source: 'districts', id: adcode }, { rank: 0 });
     }
     for (const [adcode, rank] of next) {
-      if (this.shownDistrictSeverity.get(adcode) !== rank) map.setFeatureState({ source: 'districts', id: adcode }, { rank });
+      if (shown.get(adcode) !== rank) map.setFeatureState({ source: 'districts', id: adcode }, { rank });
     }
-    this.shownDistrictSeverity = next;
+    return next;
   }
 
   /**
-   * New incidents (first seen in the last 30 s) pulse: HTML markers animated by CSS, so the
-   * pulse costs no map repaint. Only the newest MAX_FLASHING pulse; a timer drops expired ones.
+   * New incidents (first seen in the last 30 s) blink: HTML markers whose ring a timer toggles
+   * every BLINK_MS, so the blink costs no map repaint and no per-frame compositing. Only the
+   * newest MAX_FLASHING blink; the same timer drops expired ones.
    */
   private refreshFlashing(): void {
     const map = this.map;
     if (!map) return;
-    const now = Date.now();
+    const now = Date.now() + this.clockOffsetMs;
     const fresh: PointFeature[] = [];
     for (const feature of this.incidentsOnMap.values()) {
       if (now - Number(feature.properties.firstSeen) < NEW_FLASH_MS) fresh.push(feature);
@@ -437,7 +560,12 @@ export class SituationMap {
     }
     this.options.container.dataset.flashing = String(this.flashing.size);
     if (this.flashing.size > 0 && this.flashTimer === undefined) {
-      this.flashTimer = setInterval(() => this.refreshFlashing(), 1000);
+      let tick = 0;
+      this.flashTimer = setInterval(() => {
+        tick += 1;
+        this.options.container.dataset.blink = String(tick % 2);
+        if (tick % 2 === 0) this.refreshFlashing();
+      }, BLINK_MS);
     } else if (this.flashing.size === 0 && this.flashTimer !== undefined) {
       clearInterval(this.flashTimer);
       this.flashTimer = undefined;

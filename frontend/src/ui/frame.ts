@@ -22,6 +22,40 @@ export class FrameScheduler {
   }
 }
 
+/**
+ * At most one run per `intervalMs`: take() says whether a run may happen now (and counts it);
+ * when not, it arranges one call of `wake` for when it may, so nothing stays undrawn.
+ */
+export class RateLimit {
+  private last = -Infinity;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly wake: () => void,
+  ) {}
+
+  take(now = performance.now()): boolean {
+    const wait = this.last + this.intervalMs - now;
+    if (wait <= 0) {
+      this.last = now;
+      return true;
+    }
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.wake();
+      }, wait);
+    }
+    return false;
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Record<string, string> = {},

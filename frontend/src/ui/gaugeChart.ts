@@ -50,12 +50,16 @@ export class GaugeTrendChart {
             }
           : undefined,
     }));
+    // For tests and monitoring: how many lines have points, and how many points in all.
+    this.container.dataset.series = String(series.filter((x) => x.data.length > 0).length);
+    this.container.dataset.points = String(series.reduce((n, x) => n + x.data.length, 0));
     this.chart.setOption(
       {
         animation: false,
         textStyle: { color: '#b8c7dc', fontSize: fontSize * 0.75 },
-        grid: { left: fontSize * 3.2, right: fontSize * 3.8, top: fontSize * 3.2, bottom: fontSize * 1.8 },
-        legend: { top: 0, textStyle: { color: '#d6e2f3', fontSize: fontSize * 0.72 }, itemWidth: fontSize, itemHeight: fontSize * 0.5 },
+        grid: { left: fontSize * 3.2, right: fontSize * 3.8, top: fontSize * 3.6, bottom: fontSize * 1.8 },
+        // One scrolling line: wrapped legend lines would cover the axis name.
+        legend: { type: 'scroll', top: 0, left: fontSize * 0.5, right: fontSize * 0.5, pageIconColor: '#8fa3bf', pageTextStyle: { color: '#8fa3bf' }, textStyle: { color: '#d6e2f3', fontSize: fontSize * 0.72 }, itemWidth: fontSize, itemHeight: fontSize * 0.5 },
         tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => `${Number(v).toFixed(2)} m` },
         xAxis: {
           type: 'time',

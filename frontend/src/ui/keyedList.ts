@@ -9,10 +9,16 @@ export interface KeyedItem {
 
 export class KeyedList<T extends KeyedItem> {
   private readonly rows = new Map<string, { node: HTMLElement; revision: string }>();
+  private rendered = false;
 
+  /**
+   * `newClass` is added to rows whose key was not in the list before (not on the first render,
+   * nor when a row is only redrawn), e.g. for a one-off highlight animation.
+   */
   constructor(
     readonly container: HTMLElement,
     private readonly build: (item: T) => HTMLElement,
+    private readonly newClass = '',
   ) {}
 
   render(items: readonly T[]): void {
@@ -28,6 +34,7 @@ export class KeyedList<T extends KeyedItem> {
       if (!row || row.revision !== item.revision) {
         const node = this.build(item);
         node.dataset.key = item.key;
+        if (!row && this.rendered && this.newClass) node.classList.add(this.newClass);
         if (row) row.node.replaceWith(node);
         row = { node, revision: item.revision };
         this.rows.set(item.key, row);
@@ -35,5 +42,6 @@ export class KeyedList<T extends KeyedItem> {
       const current = this.container.children[index] ?? null;
       if (current !== row.node) this.container.insertBefore(row.node, current);
     });
+    this.rendered = true;
   }
 }

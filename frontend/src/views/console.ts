@@ -21,13 +21,15 @@ import { compareIncidents, summariseKpis } from '../model/situation';
 import { SEVERITIES_DESCENDING, SEVERITY_COLOURS, severityColour, severityLabel, severityRank } from '../model/severity';
 import { formatBeijing, formatBeijingClock, formatDistance, formatDuration, toMillis } from '../model/time';
 import type { CommandAction, Incident, Task, TaskState } from '../proto';
-import { FrameScheduler, el } from '../ui/frame';
+import { FrameScheduler, RateLimit, el } from '../ui/frame';
 import { KeyedList } from '../ui/keyedList';
 import { toast } from '../ui/toast';
 import type { View, ViewContext } from './context';
 import { mapLegend } from './legend';
 
 const MAX_ROWS = 200;
+/** The list, board and KPIs are redrawn at most this often under load (~4 Hz); the detail at once. */
+const PANEL_INTERVAL_MS = 250;
 const DONE_CARDS = 20;
 
 const ADVANCE_LABELS: Partial<Record<TaskState, string>> = {
@@ -47,8 +49,11 @@ function option(value: string, label: string): HTMLOptionElement {
 }
 
 export function mountConsole(root: HTMLElement, ctx: ViewContext, options: ConsoleOptions): View {
-  const { store, connection, status, api } = ctx;
+  const { store, connection, status, api, session } = ctx;
   const districtNames = new Map<string, string>();
+  const mayCommand = session.mayCommand;
+  /** The token's own districts (GET /api/v1/session); empty = the whole jurisdiction. */
+  const scope = new Set(session.districts);
 
   const statusFilter = el('select', { id: 'filter-status', 'aria-label': '状态' }, option('open', '在办（新发/已确认/已派发）'), option('all', '全部状态'), ...INCIDENT_STATUSES.map((s) => option(s, statusLabel(s))));
   const kindFilter = el('select', { id: 'filter-kind', 'aria-label': '类型' }, option('all', '全部类型'), ...INCIDENT_KINDS.map((k) => option(k, kindLabel(k))));
@@ -83,7 +88,6 @@ export function mountConsole(root: HTMLElement, ctx: ViewContext, options: Conso
   let selectedId = '';
   let fetched: Incident | undefined;
   let fetching = false;
-  let framedDistricts = -1;
   const dirty = { list: true, detail: true, board: true, kpis: true };
 
   const map = new SituationMap({
@@ -98,7 +102,8 @@ export function mountConsole(root: HTMLElement, ctx: ViewContext, options: Conso
     dirty.kpis = true;
     frame.request();
   });
-  if (!options.subcentre) void map.frameDistricts(undefined);
+  // 分中心: framed on the token's districts from the start (whole region when it has none).
+  void map.frameDistricts(options.subcentre && scope.size > 0 ? scope : undefined);
 
   const rows = new KeyedList<{ key: string; revision: string; incident: Incident }>(list, ({ incident }) => {
     const rank = severityRank(incident.severity);
@@ -179,7 +184,8 @@ export function mountConsole(root: HTMLElement, ctx: ViewContext, options: Conso
 
   function commandButton(label: string, enabled: boolean, action: CommandAction, kind = ''): HTMLButtonElement {
     const button = el('button', { class: `cmd ${kind}`, type: 'button', 'data-command': Object.keys(action)[0] }, label);
-    button.disabled = !enabled;
+    button.disabled = !enabled || !mayCommand;
+    if (!mayCommand) button.title = '只读令牌，不能下达指令';
     button.addEventListener('click', () => void run(button, label, action));
     return button;
   }
@@ -330,27 +336,21 @@ export function mountConsole(root: HTMLElement, ctx: ViewContext, options: Conso
       item('平均确认', formatDuration(k?.meanTimeToAcknowledgeS)),
       ...(options.subcentre ? districts.map(([adcode, n]) => item(districtNames.get(adcode) ?? adcode, String(n), 'district')) : []),
     );
-    if (options.subcentre) {
-      const names = [...store.seenDistricts].sort().map((a) => districtNames.get(a) ?? a);
-      scopeLine.textContent = names.length > 0 ? `辖区：${names.join('、')}` : '辖区：等待态势下发';
-    } else {
-      scopeLine.textContent = '全市';
-    }
+    const names = [...scope].sort().map((a) => districtNames.get(a) ?? a);
+    scopeLine.textContent = names.length > 0 ? `辖区：${names.join('、')}` : '全市';
+    scopeLine.dataset.districts = [...scope].sort().join(',');
   }
 
   function render(): void {
     map.flush(store, connection.snapshot().clockOffsetMs, () => frame.request());
-    if (options.subcentre && store.seenDistricts.size !== framedDistricts && districtNames.size > 0) {
-      framedDistricts = store.seenDistricts.size;
-      void map.frameDistricts(new Set(store.seenDistricts));
-    }
-    if (dirty.list) {
-      dirty.list = false;
-      renderList();
-    }
     if (dirty.detail) {
       dirty.detail = false;
       renderDetail();
+    }
+    if (!(dirty.list || dirty.board || dirty.kpis) || !panelRate.take()) return;
+    if (dirty.list) {
+      dirty.list = false;
+      renderList();
     }
     if (dirty.board) {
       dirty.board = false;
@@ -363,6 +363,7 @@ export function mountConsole(root: HTMLElement, ctx: ViewContext, options: Conso
   }
 
   const frame = new FrameScheduler(render);
+  const panelRate = new RateLimit(PANEL_INTERVAL_MS, () => frame.request());
   const unsubscribe = store.subscribe((change) => {
     map.note(change);
     const touchesList = change.reset || change.incidents.length > 0 || change.removed.length > 0;
@@ -384,6 +385,7 @@ export function mountConsole(root: HTMLElement, ctx: ViewContext, options: Conso
     destroy() {
       unsubscribe();
       frame.cancel();
+      panelRate.cancel();
       connection.stop();
       status.stop();
       map.destroy();

@@ -1,4 +1,4 @@
-import { iconDataUrl, kindKey } from '../map/icons';
+import { KIND_RING_COLOURS, iconDataUrl, kindKey } from '../map/icons';
 import { INCIDENT_KINDS, kindLabel } from '../model/labels';
 import { SEVERITIES_DESCENDING, severityColour, severityLabel } from '../model/severity';
 import { el } from '../ui/frame';
@@ -12,7 +12,16 @@ export function mapLegend(): HTMLElement {
   const colours = SEVERITIES_DESCENDING.map((s) =>
     el('span', { class: 'legend-item' }, el('i', { class: 'swatch', style: `background:${severityColour(s)}` }), severityLabel(s)),
   );
-  const kinds = INCIDENT_KINDS.map((k) => icon(`incident-${kindKey(k)}-4`, kindLabel(k)));
+  // Dots ringed in the kind's colour; zoomed in, the kind's icon.
+  const kinds = INCIDENT_KINDS.map((k) =>
+    el(
+      'span',
+      { class: 'legend-item' },
+      el('i', { class: 'ring', style: `border-color:${KIND_RING_COLOURS[kindKey(k)]}` }),
+      el('img', { src: iconDataUrl(`incident-${kindKey(k)}-4`), alt: '' }),
+      kindLabel(k),
+    ),
+  );
   return el(
     'div',
     { class: 'map-legend' },

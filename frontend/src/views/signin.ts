@@ -1,6 +1,5 @@
 // Sign-in (a token, kept in sessionStorage) and the choice of screen.
-import { ApiError } from '../api';
-import { type Session, clearSession, discoverAccess, isValidTokenSyntax, saveSession } from '../session';
+import { ROLE_LABELS, type Session, clearSession, fetchSession, isValidTokenSyntax, saveSession, signInError } from '../session';
 import { el } from '../ui/frame';
 
 export function mountSignIn(root: HTMLElement, onSignedIn: (session: Session) => void): void {
@@ -26,17 +25,14 @@ export function mountSignIn(root: HTMLElement, onSignedIn: (session: Session) =>
     }
     submit.disabled = true;
     message.textContent = '正在验证…';
-    discoverAccess(token)
-      .then((access) => {
-        const session = { token, access };
+    fetchSession(token)
+      .then((session) => {
         saveSession(session);
         onSignedIn(session);
       })
       .catch((error: unknown) => {
         submit.disabled = false;
-        if (error instanceof ApiError && error.status === 401) message.textContent = '令牌无效';
-        else if (error instanceof ApiError && error.status === 403) message.textContent = '该令牌只能接入数据，不能查看态势';
-        else message.textContent = `无法连接服务器：${error instanceof Error ? error.message : String(error)}`;
+        message.textContent = signInError(error);
       });
   });
   root.replaceChildren(el('div', { class: 'signin' }, form));
@@ -44,7 +40,8 @@ export function mountSignIn(root: HTMLElement, onSignedIn: (session: Session) =>
 }
 
 export function mountChooser(root: HTMLElement, session: Session, onSignOut: () => void): void {
-  const commander = session.access === 'commander';
+  const commander = session.mayCommand;
+  const scope = session.districts.length > 0 ? `限 ${session.districts.length} 个区县` : '全市';
   const choice = (hash: string, title: string, text: string, enabled: boolean) => {
     const link = el('a', { class: `choice${enabled ? '' : ' disabled'}`, href: enabled ? hash : '#/', 'data-route': hash.slice(2) }, el('strong', {}, title), el('span', {}, text));
     if (!enabled) link.setAttribute('aria-disabled', 'true');
@@ -63,7 +60,8 @@ export function mountChooser(root: HTMLElement, session: Session, onSignOut: () 
         'div',
         { class: 'signin-card chooser' },
         el('h1', {}, el('span', { class: 'brand-mark' }, '全域'), '选择席位'),
-        el('p', { class: 'muted' }, commander ? '该令牌可查看态势并下达指令' : '该令牌为只读（大屏）令牌'),
+        el('p', { class: 'muted', id: 'session-info', 'data-role': session.role }, `${ROLE_LABELS[session.role]} · ${session.name} · ${scope}`),
+        el('p', { class: 'muted' }, commander ? '该令牌可查看态势并下达指令' : '该令牌为只读令牌，只能进入大屏'),
         choice('#/wall', '大屏', '一屏观全域：全市态势、指标、警情与水位', true),
         choice('#/console', '值班台', '事件处置：确认、派发核查、销号、误报、任务看板', commander),
         choice('#/subcentre', '分中心', '本辖区事件处置，地图聚焦辖区', commander),

@@ -6,7 +6,7 @@ import { gaugeAlertLevel, gaugeMargin, highestGauges, latestAlarms, summariseKpi
 import { SEVERITIES_DESCENDING, SEVERITY_COLOURS, severityColour, severityLabel, severityRank } from '../model/severity';
 import { formatBeijingClock, formatDuration } from '../model/time';
 import type { Gauge } from '../proto';
-import { FrameScheduler, el } from '../ui/frame';
+import { FrameScheduler, RateLimit, el } from '../ui/frame';
 import { GaugeTrendChart } from '../ui/gaugeChart';
 import { KeyedList } from '../ui/keyedList';
 import type { ViewContext, View } from './context';
@@ -14,6 +14,10 @@ import { mapLegend } from './legend';
 
 const ALARM_ROWS = 40;
 const GAUGE_ROWS = 6;
+/** Panels (alarms, KPIs, gauges) are redrawn at most this often under load (~4 Hz)... */
+const PANEL_INTERVAL_MS = 250;
+/** ...and the ECharts trend at most once a second. */
+const CHART_INTERVAL_MS = 1000;
 
 export function mountWall(root: HTMLElement, ctx: ViewContext): View {
   const { store, connection, status } = ctx;
@@ -83,9 +87,10 @@ export function mountWall(root: HTMLElement, ctx: ViewContext): View {
         el('span', { class: 'alarm-summary' }, a.summary),
         el('span', { class: 'alarm-id' }, a.id),
       ),
+    'row-new',
   );
 
-  const dirty = { incidents: true, kpis: true, gauges: true };
+  const dirty = { incidents: true, kpis: true, gauges: true, chart: true };
 
   function renderKpis(): void {
     const summary = summariseKpis(store.kpis);
@@ -133,11 +138,16 @@ export function mountWall(root: HTMLElement, ctx: ViewContext): View {
   function renderGauges(): void {
     const top = highestGauges(store.gauges.values(), GAUGE_ROWS);
     gaugeList.replaceChildren(...(top.length > 0 ? top.map(gaugeRow) : [el('li', { class: 'empty-note' }, '暂无水位站读数')]));
-    chart.render(store.gauges.values());
+    gaugeList.dataset.gauges = String(top.length);
   }
 
   function render(): void {
     map.flush(store, connection.snapshot().clockOffsetMs, () => frame.request());
+    if (dirty.chart && chartRate.take()) {
+      dirty.chart = false;
+      chart.render(store.gauges.values());
+    }
+    if (!(dirty.incidents || dirty.kpis || dirty.gauges) || !panelRate.take()) return;
     if (dirty.incidents) {
       dirty.incidents = false;
       alarms.render(
@@ -164,11 +174,16 @@ export function mountWall(root: HTMLElement, ctx: ViewContext): View {
   }
 
   const frame = new FrameScheduler(render);
+  const panelRate = new RateLimit(PANEL_INTERVAL_MS, () => frame.request());
+  const chartRate = new RateLimit(CHART_INTERVAL_MS, () => frame.request());
   const unsubscribe = store.subscribe((change) => {
     map.note(change);
     if (change.reset || change.incidents.length > 0 || change.removed.length > 0) dirty.incidents = true;
     if (change.kpis) dirty.kpis = true;
-    if (change.gauges) dirty.gauges = true;
+    if (change.gauges) {
+      dirty.gauges = true;
+      dirty.chart = true;
+    }
     frame.request();
   });
   status.start();
@@ -178,6 +193,8 @@ export function mountWall(root: HTMLElement, ctx: ViewContext): View {
     destroy() {
       unsubscribe();
       frame.cancel();
+      panelRate.cancel();
+      chartRate.cancel();
       connection.stop();
       status.stop();
       chart.destroy();
