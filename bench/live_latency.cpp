@@ -16,6 +16,8 @@
 // must hold every incident at its latest version.
 //   quanyu_live_latency PORT [clients=200] [rate=5000] [seconds=10] [batch=50] [server_pid=0]
 //                       [reader_threads=2]
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -24,8 +26,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -324,10 +324,12 @@ int main(int argc, char** argv) {
   auto pct = [&](double p) { return pct_of(all, p); };
   std::printf(
       "clients=%d rate_sent=%.0f obs/s seconds=%.1f samples=%zu per_client=[%zu..%zu] "
-      "p50_ms=%.2f p99_ms=%.2f max_ms=%.2f ack_p50_ms=%.2f ack_p99_ms=%.2f rss_kb_idle_clients=%ld per_idle_client_kb=%.1f "
+      "p50_ms=%.2f p99_ms=%.2f max_ms=%.2f ack_p50_ms=%.2f ack_p99_ms=%.2f rss_kb_idle_clients=%ld "
+      "per_idle_client_kb=%.1f "
       "incidents=%zu clients_complete=%d/%d\n",
       clients, static_cast<double>(sent) / elapsed, elapsed, all.size(), fewest, most, pct(0.5),
-      pct(0.99), all.empty() ? 0.0F : all.back(), pct_of(acks_ms, 0.5), pct_of(acks_ms, 0.99), rss_clients - rss_before,
+      pct(0.99), all.empty() ? 0.0F : all.back(), pct_of(acks_ms, 0.5), pct_of(acks_ms, 0.99),
+      rss_clients - rss_before,
       clients ? static_cast<double>(rss_clients - rss_before) / clients : 0.0, incidents,
       clients - behind, clients);
   return behind == 0 ? 0 : 1;

@@ -39,8 +39,9 @@ struct Changes {
 void copy_for_screen(const v1::Incident& incident, v1::Incident& out, std::size_t evidence = 10);
 
 /// An incident as a wall draws it: every scalar field, the district, the task ids, the evidence
-/// count and the latest evidence entry without its position; no nearby resources and no history (a few hundred bytes
-/// instead of kilobytes, which is what lets one change reach hundreds of screens at once).
+/// count and the latest evidence entry without its position; no nearby resources and no history (a
+/// few hundred bytes instead of kilobytes, which is what lets one change reach hundreds of screens
+/// at once).
 void copy_summary(const v1::Incident& incident, v1::Incident& out);
 
 class Picture {

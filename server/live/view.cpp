@@ -44,7 +44,7 @@ ViewFilter ViewFilter::of(const Scope& scope, const v1::Subscribe& subscribe,
   ViewFilter filter;
   filter.detail = subscribe.detail() != v1::INCIDENT_DETAIL_UNSPECIFIED ? subscribe.detail()
                   : detail != v1::INCIDENT_DETAIL_UNSPECIFIED           ? detail
-                                                                        : v1::INCIDENT_DETAIL_SUMMARY;
+                                                              : v1::INCIDENT_DETAIL_SUMMARY;
   if (subscribe.districts_size() > 0) {
     std::set<std::string> wanted;
     for (const auto& adcode : subscribe.districts()) {
@@ -89,29 +89,21 @@ bool ViewFilter::matches(const v1::Incident& incident) const {
   if (!sees_district(incident.district().adcode())) return false;
   if (!kinds.empty() && kinds.count(incident.kind()) == 0) return false;
   if (incident.severity() < min_severity) return false;
-  if (bbox) {
-    const double lon = incident.position().lon();
-    const double lat = incident.position().lat();
-    if (lon < bbox->min_lon() || lon > bbox->max_lon() || lat < bbox->min_lat() ||
-        lat > bbox->max_lat()) {
-      return false;
-    }
-  }
-  return true;
+  return in_bbox(incident.position());
+}
+
+bool ViewFilter::in_bbox(const v1::LonLat& position) const {
+  if (!bbox) return true;
+  const double lon = position.lon();
+  const double lat = position.lat();
+  return lon >= bbox->min_lon() && lon <= bbox->max_lon() && lat >= bbox->min_lat() &&
+         lat <= bbox->max_lat();
 }
 
 bool ViewFilter::matches(const v1::GaugeState& gauge) const {
   if (!sees_district(gauge.district().adcode())) return false;
   if (!kinds.empty() && kinds.count(v1::INCIDENT_KIND_FLOOD) == 0) return false;
-  if (bbox) {
-    const double lon = gauge.position().lon();
-    const double lat = gauge.position().lat();
-    if (lon < bbox->min_lon() || lon > bbox->max_lon() || lat < bbox->min_lat() ||
-        lat > bbox->max_lat()) {
-      return false;
-    }
-  }
-  return true;
+  return in_bbox(gauge.position());
 }
 
 void ViewFilter::copy(const v1::Incident& incident, v1::Incident& out) const {
@@ -394,7 +386,8 @@ v1::ServerMessage View::coalesced_after(std::uint64_t after_seq,
   }
   for (const auto& id : gauges) {
     const v1::GaugeState* gauge = picture.gauge(id);
-    if (gauge != nullptr && filter_.matches(*gauge)) picture.copy_gauge(*gauge, *delta->add_gauges());
+    if (gauge != nullptr && filter_.matches(*gauge))
+      picture.copy_gauge(*gauge, *delta->add_gauges());
   }
   *delta->mutable_kpis() = kpis_now(picture);
   return message;

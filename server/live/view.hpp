@@ -56,6 +56,8 @@ struct ViewFilter {
   bool matches(const v1::Task& task) const { return sees_district(task.district().adcode()); }
   /// Gauges are in a view that shows floods (no kinds, or flood among them), by district and bbox.
   bool matches(const v1::GaugeState& gauge) const;
+  /// Whether `position` lies in the subscription's bbox (true without one).
+  bool in_bbox(const v1::LonLat& position) const;
   /// Writes `incident` into `out` at this view's detail level.
   void copy(const v1::Incident& incident, v1::Incident& out) const;
   /// A canonical text form: equal filters have equal keys (the hub's map of views).

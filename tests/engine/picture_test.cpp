@@ -445,7 +445,6 @@ TEST_F(PictureTest, ScreensGetTheLatestEvidenceAndTheCount) {
   EXPECT_EQ(screen.evidence_count(), 30U);
 }
 
-
 /// Sets every field of `message` (recursively, one element in each repeated field) to a value
 /// other than its default, so that a copy that forgets a field is caught.
 void fill_every_field(google::protobuf::Message& message, int depth = 0) {

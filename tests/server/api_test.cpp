@@ -109,16 +109,18 @@ TEST_F(ApiTest, ApiNeedsAValidToken) {
 TEST_F(ApiTest, SessionTellsTheTokensRoleAndDistrictsNeverItsSecret) {
   auto response = get("/api/v1/session", "quanyu-demo-yuzhong");
   ASSERT_EQ(response.status, 200);
-  EXPECT_EQ(response.body,
-            R"({"name":"demo-subcentre-yuzhong","role":"subcentre","districts":["500103","500108"],)"
-            R"("mayRead":true,"mayCommand":true,"mayIngest":false})");
+  EXPECT_EQ(
+      response.body,
+      R"({"name":"demo-subcentre-yuzhong","role":"subcentre","districts":["500103","500108"],)"
+      R"("mayRead":true,"mayCommand":true,"mayIngest":false})");
   response = get("/api/v1/session", "quanyu-demo-wall");
   EXPECT_THAT(response.body, testing::HasSubstr(R"("role":"wall","districts":[],)"));
   EXPECT_THAT(response.body, testing::HasSubstr(R"("mayCommand":false)"));
   // A feed token may ask too (it reads nothing else).
   response = get("/api/v1/session", "quanyu-demo-feed");
   EXPECT_EQ(response.status, 200);
-  EXPECT_THAT(response.body, testing::HasSubstr(R"("mayRead":false,"mayCommand":false,"mayIngest":true)"));
+  EXPECT_THAT(response.body,
+              testing::HasSubstr(R"("mayRead":false,"mayCommand":false,"mayIngest":true)"));
   EXPECT_THAT(response.body, testing::Not(testing::HasSubstr("quanyu-demo")));
   EXPECT_EQ(get("/api/v1/session", "").status, 401);
 }

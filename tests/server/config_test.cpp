@@ -140,9 +140,8 @@ TEST(Config, LiveSectionAndTokenLookup) {
               testing::HasSubstr("live.queue_messages: must be positive"));
   EXPECT_THAT(expect_config_error("rules: {fire: {radius_m: -5}}\n" + std::string(kMinimalLayers)),
               testing::HasSubstr("rules.fire.radius_m: must be positive"));
-  EXPECT_THAT(
-      expect_config_error("live: {delta_interval_ms: -1}\n" + std::string(kMinimalLayers)),
-      testing::HasSubstr("live.delta_interval_ms: must be zero or positive"));
+  EXPECT_THAT(expect_config_error("live: {delta_interval_ms: -1}\n" + std::string(kMinimalLayers)),
+              testing::HasSubstr("live.delta_interval_ms: must be zero or positive"));
 }
 
 }  // namespace

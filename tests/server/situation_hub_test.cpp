@@ -111,15 +111,17 @@ class SituationHubTest : public testing::Test {
     return client;
   }
 
-  /// Journals and applies one observation; waits until it is in the picture.
-  void ingest(v1::Observation o) {
+  /// Journals and applies one observation; with `wait`, until it is in the picture.
+  void ingest(v1::Observation o, bool wait = true) {
     auto prepared = engine_->prepare(std::move(o));
     ASSERT_TRUE(prepared.ok()) << prepared.error().message;
     auto done = std::make_shared<std::promise<void>>();
     auto future = done->get_future();
     engine_->ingest({prepared.value()}, "test",
                     [done](const IngestOutcome&) { done->set_value(); });
-    ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+    if (wait) {
+      ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+    }
   }
 
   void gauge(const std::string& id, const std::string& gauge_id, double level) {
@@ -142,15 +144,7 @@ class SituationHubTest : public testing::Test {
     o.mutable_position()->set_y(lat);
     o.mutable_smoke_detection()->set_tower_id("t-" + id);
     o.mutable_smoke_detection()->set_confidence(0.7);
-    auto prepared = engine_->prepare(std::move(o));
-    ASSERT_TRUE(prepared.ok()) << prepared.error().message;
-    auto done = std::make_shared<std::promise<void>>();
-    auto future = done->get_future();
-    engine_->ingest({prepared.value()}, "test",
-                    [done](const IngestOutcome&) { done->set_value(); });
-    if (wait) {
-      ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
-    }
+    ingest(std::move(o), wait);
   }
 
   static Config* config_;
