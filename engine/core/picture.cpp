@@ -231,7 +231,7 @@ v1::Incident& Picture::open_incident(v1::IncidentKind kind, const v1::Observatio
   created->set_to("new");
   created->set_by("system");
   *created->mutable_at() = to_timestamp(now_us_);
-  created->set_note("opened by " + o.source());
+  created->set_note("由 " + o.source() + " 上报新建");  // notes are shown to operators
   return incident;
 }
 
@@ -503,7 +503,7 @@ void Picture::apply_flood(const v1::Observation& o, Changes& changes) {
     gauge.set_readings_below_warning(gauge.readings_below_warning() + 1);
     if (gauge.readings_below_warning() >= rules_.flood.resolve_after_readings) {
       transition(*incident, v1::INCIDENT_STATUS_RESOLVED, "system",
-                 std::to_string(gauge.readings_below_warning()) + " readings below warning");
+                 "连续 " + std::to_string(gauge.readings_below_warning()) + " 次低于警戒水位，自动解除");
       gauge.clear_open_incident_id();
       gauge.set_readings_below_warning(0);
     }
@@ -868,7 +868,7 @@ v1::CommandResult Picture::apply_command(const v1::Command& command, const std::
       ++busy_teams_[team->id];
       i.add_task_ids(id);
       if (i.status() != v1::INCIDENT_STATUS_DISPATCHED) {
-        transition(i, v1::INCIDENT_STATUS_DISPATCHED, actor, "task " + id);
+        transition(i, v1::INCIDENT_STATUS_DISPATCHED, actor, "派发任务 " + id);
       }
       result.set_incident_id(i.id());
       result.set_task_id(id);
@@ -887,7 +887,7 @@ v1::CommandResult Picture::apply_command(const v1::Command& command, const std::
     }
     case v1::Command::kClose: {
       v1::Incident& i = incidents_.at(command.close().incident_id());
-      cancel_open_tasks(i, actor, "incident closed", changes);
+      cancel_open_tasks(i, actor, "事件销号", changes);
       transition(i, v1::INCIDENT_STATUS_CLOSED, actor, command.close().note());
       result.set_incident_id(i.id());
       touch(i, changes);
@@ -895,7 +895,7 @@ v1::CommandResult Picture::apply_command(const v1::Command& command, const std::
     }
     case v1::Command::kFalseAlarm: {
       v1::Incident& i = incidents_.at(command.false_alarm().incident_id());
-      cancel_open_tasks(i, actor, "false alarm", changes);
+      cancel_open_tasks(i, actor, "误报", changes);
       transition(i, v1::INCIDENT_STATUS_FALSE_ALARM, actor, command.false_alarm().note());
       result.set_incident_id(i.id());
       touch(i, changes);
