@@ -8,16 +8,19 @@ import type { ClientConfig } from '../config';
 import type { LiveStore, StoreChange } from '../live/store';
 import { isOpen } from '../model/labels';
 import { districtSeverity, gaugeAlertLevel } from '../model/situation';
-import { SEVERITY_COLOURS, severityRank } from '../model/severity';
-import { toMillis } from '../model/time';
-import type { Gauge, Incident } from '../proto';
-import { KIND_RING_COLOURS, addIcons, kindKey } from './icons';
+import { SEVERITY_COLOURS } from '../model/severity';
+import type { Gauge } from '../proto';
+import { addIcons } from './icons';
+import { IncidentLayer, RADIUS_STOPS, STROKE_STOPS, interpolateZoom } from './incidentLayer';
+import { PointBuffer, incidentFeature, sameFeature, type PointFeature } from './incidentPoints';
+
+export { sameFeature };
 
 export const NEW_FLASH_MS = 30_000;
 /**
- * Sources are updated at most once per frame and at most this often after a quiet spell, so a
- * single new incident shows at once. Each update re-tiles the source in MapLibre's worker and
- * repaints the map, which with software WebGL costs a few hundred milliseconds of CPU.
+ * The map is updated at most once per frame and at most this often after a quiet spell, so a
+ * single new incident shows at once. Each update repaints the map once (the incident circles are
+ * one vertex buffer, see IncidentLayer), which with software WebGL costs 150–300 ms of CPU.
  */
 const MIN_SOURCE_UPDATE_MS = 200;
 /** While updates keep coming (the previous one less than BUSY_WINDOW_MS ago): at most once a second. */
@@ -27,12 +30,6 @@ const BUSY_WINDOW_MS = 2000;
 const MAX_FLASHING = 24;
 /** From this zoom on incidents are drawn with their kind icons; below it as severity dots. */
 export const ICON_MIN_ZOOM = 9;
-/**
- * Changed incidents go to a small second source, so an update re-tiles only them (the bulk of
- * thousands is re-tiled once updates pause for HOT_MERGE_AFTER_MS, or past HOT_MAX changed ones).
- */
-const HOT_MAX = 1500;
-const HOT_MERGE_AFTER_MS = 5000;
 const BLINK_MS = 500;
 
 export interface SituationMapOptions {
@@ -45,14 +42,6 @@ export interface SituationMapOptions {
 }
 
 type Bounds = [number, number, number, number];
-
-// Features carry their id as a property only: MapLibre's tiler cannot encode string feature ids,
-// so every source that needs ids (feature state, updateData) promotes the property instead.
-interface PointFeature {
-  type: 'Feature';
-  geometry: { type: 'Point'; coordinates: [number, number] };
-  properties: Record<string, string | number | boolean>;
-}
 
 function emptyCollection(): { type: 'FeatureCollection'; features: PointFeature[] } {
   return { type: 'FeatureCollection', features: [] };
@@ -74,36 +63,6 @@ export function featureBounds(features: GeoJsonFeature[]): Bounds | undefined {
   const bounds: Bounds = [Infinity, Infinity, -Infinity, -Infinity];
   for (const f of features) extendBounds(bounds, f.geometry?.coordinates);
   return Number.isFinite(bounds[0]) ? bounds : undefined;
-}
-
-function incidentFeature(incident: Incident): PointFeature | undefined {
-  const lon = incident.position?.lon;
-  const lat = incident.position?.lat;
-  if (lon === undefined || lat === undefined) return undefined;
-  const rank = severityRank(incident.severity);
-  return {
-    type: 'Feature',
-    geometry: { type: 'Point', coordinates: [lon, lat] },
-    properties: {
-      id: incident.id,
-      icon: `incident-${kindKey(incident.kind)}-${rank}`,
-      kind: kindKey(incident.kind),
-      rank,
-      // Server clock; refreshFlashing compares it with the estimated server time.
-      firstSeen: toMillis(incident.firstSeen) ?? 0,
-    },
-  };
-}
-
-/** Whether two incident features would be drawn the same (position, icon, severity, first seen). */
-export function sameFeature(a: PointFeature | undefined, b: PointFeature): boolean {
-  if (!a) return false;
-  const [ax, ay] = a.geometry.coordinates;
-  const [bx, by] = b.geometry.coordinates;
-  if (ax !== bx || ay !== by) return false;
-  const pa = a.properties;
-  const pb = b.properties;
-  return pa.icon === pb.icon && pa.rank === pb.rank && pa.kind === pb.kind && pa.firstSeen === pb.firstSeen;
 }
 
 function gaugeFeature(gauge: Gauge): PointFeature | undefined {
@@ -147,16 +106,13 @@ export class SituationMap {
   private pendingReset = true;
   private pendingGauges = true;
   private shownDistrictSeverity = new Map<string, number>();
-  /** Every incident drawn, by id: the bulk source's features, except the newer ones in `hot`. */
+  /** Every incident drawn, by id. */
   private incidentsOnMap = new Map<string, PointFeature>();
-  /** Ids in the bulk source ('incidents') as last set. */
-  private bulkIds = new Set<string>();
-  /** Bulk features hidden by feature state because `hot` has their newer version (or they left). */
-  private hidden = new Set<string>();
-  /** Incidents changed since the last bulk rebuild, drawn from the small 'incidents-hot' source. */
-  private hot = new Map<string, PointFeature>();
-  private lastHotChange = 0;
-  private mergeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Their circles: one vertex buffer drawn by `incidentLayer` (one repaint per update). */
+  private readonly points = new PointBuffer(8192);
+  private readonly incidentLayer = new IncidentLayer('incidents', this.points);
+  /** The kind icons (zoom >= ICON_MIN_ZOOM) lag behind: their GeoJSON source is set only when shown. */
+  private iconsStale = true;
   private readonly flashing = new Map<string, maplibregl.Marker>();
   private flashTimer: ReturnType<typeof setInterval> | undefined;
   private districts: GeoJsonCollection | undefined;
@@ -208,7 +164,8 @@ export class SituationMap {
   }
 
   /**
-   * Draws what changed since the last flush: at most one setData/updateData per source. When
+   * Draws what changed since the last flush: the changed incidents' points (one repaint), the
+   * district shading and the gauges (one setData). When
    * called sooner than MIN_SOURCE_UPDATE_MS after the last update, it asks `requestFrame` to
    * come back when that time is up.
    */
@@ -228,20 +185,20 @@ export class SituationMap {
       }
       return;
     }
-    if (!this.pendingReset && this.pendingIncidents.size === 0 && !this.pendingGauges && !(this.hot.size > 0 && now - this.lastHotChange >= HOT_MERGE_AFTER_MS)) return;
+    if (!this.pendingReset && this.pendingIncidents.size === 0 && !this.pendingGauges) return;
     let incidentsChanged = false;
-    const merge = this.hot.size > HOT_MAX || (this.hot.size > 0 && now - this.lastHotChange >= HOT_MERGE_AFTER_MS);
     if (this.pendingReset) {
       this.incidentsOnMap.clear();
+      this.points.clear();
       for (const incident of store.incidents.values()) {
         if (!isOpen(incident.status)) continue;
         const feature = incidentFeature(incident);
-        if (feature) this.incidentsOnMap.set(incident.id, feature);
+        if (!feature) continue;
+        this.incidentsOnMap.set(incident.id, feature);
+        this.points.set(feature);
       }
-      this.rebuildBulk(map);
       incidentsChanged = true;
-    } else if (this.pendingIncidents.size > 0) {
-      let hotChanged = false;
+    } else {
       for (const id of this.pendingIncidents) {
         const incident = store.incidents.get(id);
         const feature = incident && isOpen(incident.status) ? incidentFeature(incident) : undefined;
@@ -249,30 +206,22 @@ export class SituationMap {
           // Only what the map shows counts: new evidence for a fire already drawn changes nothing.
           if (sameFeature(this.incidentsOnMap.get(id), feature)) continue;
           this.incidentsOnMap.set(id, feature);
-          this.hot.set(id, feature);
+          this.points.set(feature);
         } else if (this.incidentsOnMap.delete(id)) {
-          this.hot.delete(id);
+          this.points.delete(id);
         } else {
           continue;
         }
-        hotChanged = true;
-        // The bulk source keeps its (now outdated) copy, hidden by feature state: no re-tiling.
-        if (this.bulkIds.has(id) && !this.hidden.has(id)) {
-          this.hidden.add(id);
-          map.setFeatureState({ source: 'incidents', id }, { hidden: true });
-        }
-      }
-      if (hotChanged) {
-        this.lastHotChange = now;
-        if (this.hot.size > HOT_MAX) this.rebuildBulk(map);
-        else (map.getSource('incidents-hot') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...this.hot.values()] });
         incidentsChanged = true;
       }
-    } else if (merge) {
-      this.rebuildBulk(map);
-      incidentsChanged = true;
     }
-    if (this.hot.size > 0) this.scheduleMerge(requestFrame);
+    if (incidentsChanged) {
+      // One repaint draws the changed points (and the district shading set below).
+      this.incidentLayer.update();
+      this.iconsStale = true;
+      this.refreshIcons();
+      this.refreshSelected();
+    }
     if (incidentsChanged) {
       // Shading follows severities and statuses.
       this.shownDistrictSeverity = this.shadeDistricts(store, this.shownDistrictSeverity);
@@ -300,30 +249,54 @@ export class SituationMap {
   select(incidentId: string): void {
     this.selected = incidentId;
     if (!this.map || !this.ready) return;
-    this.map.setFilter('incident-selected', ['==', ['get', 'id'], incidentId]);
-    this.map.setFilter('incident-selected-hot', ['==', ['get', 'id'], incidentId]);
+    this.refreshSelected();
+  }
+
+  /** The selection ring: a one-feature source, set only when the selection or its position changes. */
+  private shownSelected: PointFeature | undefined;
+  private refreshSelected(): void {
+    const map = this.map;
+    if (!map || !this.ready) return;
+    const feature = this.selected ? this.incidentsOnMap.get(this.selected) : undefined;
+    const prev = this.shownSelected;
+    if (prev === feature || (prev && feature && prev.geometry.coordinates[0] === feature.geometry.coordinates[0] && prev.geometry.coordinates[1] === feature.geometry.coordinates[1])) return;
+    this.shownSelected = feature;
+    (map.getSource('incident-selected') as GeoJSONSource).setData({ type: 'FeatureCollection', features: feature ? [feature] : [] } as never);
   }
 
   /**
-   * Puts every drawn incident into the bulk source (one re-tiling of thousands of points) and
-   * empties the hot one: on a snapshot, when the hot set grows past HOT_MAX, or once updates
-   * have paused for HOT_MERGE_AFTER_MS.
+   * Sets the kind icons' source when they are shown (zoom >= ICON_MIN_ZOOM) and out of date: at
+   * lower zoom (the wall) their layer is hidden, and setting its source would still re-tile it.
    */
-  private rebuildBulk(map: MapLibreMap): void {
-    (map.getSource('incidents') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...this.incidentsOnMap.values()] });
-    (map.getSource('incidents-hot') as GeoJSONSource).setData(emptyCollection() as never);
-    if (this.hidden.size > 0) map.removeFeatureState({ source: 'incidents' });
-    this.bulkIds = new Set(this.incidentsOnMap.keys());
-    this.hidden.clear();
-    this.hot.clear();
+  private refreshIcons(): void {
+    const map = this.map;
+    if (!map || !this.iconsStale || map.getZoom() < ICON_MIN_ZOOM - 0.5) return;
+    this.iconsStale = false;
+    (map.getSource('incident-icons') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...this.incidentsOnMap.values()] } as never);
   }
 
-  private scheduleMerge(requestFrame: () => void): void {
-    clearTimeout(this.mergeTimer);
-    this.mergeTimer = setTimeout(() => {
-      this.mergeTimer = undefined;
-      requestFrame();
-    }, HOT_MERGE_AFTER_MS + 50);
+  /** The incident drawn nearest to a screen point, within its circle (plus a few pixels). */
+  private incidentAt(point: { x: number; y: number }): string | undefined {
+    const map = this.map;
+    if (!map) return undefined;
+    const zoom = map.getZoom();
+    const reach = interpolateZoom(zoom, RADIUS_STOPS) + interpolateZoom(zoom, STROKE_STOPS) + 3;
+    let best: string | undefined;
+    let bestRank = -1;
+    let bestDistance = Infinity;
+    for (const [id, feature] of this.incidentsOnMap) {
+      const p = map.project(feature.geometry.coordinates);
+      const d = Math.hypot(p.x - point.x, p.y - point.y);
+      if (d > reach) continue;
+      // Higher severities are drawn on top.
+      const rank = Number(feature.properties.rank);
+      if (rank > bestRank || (rank === bestRank && d < bestDistance)) {
+        best = id;
+        bestRank = rank;
+        bestDistance = d;
+      }
+    }
+    return best;
   }
 
   flyTo(lon: number, lat: number): void {
@@ -358,7 +331,6 @@ export class SituationMap {
   destroy(): void {
     clearInterval(this.flashTimer);
     clearTimeout(this.retry);
-    clearTimeout(this.mergeTimer);
     for (const m of this.labelMarkers) m.remove();
     for (const m of this.flashing.values()) m.remove();
     this.map?.remove();
@@ -373,8 +345,8 @@ export class SituationMap {
     map.addSource('teams', { type: 'geojson', data: emptyCollection() });
     map.addSource('towers', { type: 'geojson', data: emptyCollection() });
     map.addSource('gauges', { type: 'geojson', data: emptyCollection(), promoteId: 'id' });
-    map.addSource('incidents', { type: 'geojson', data: emptyCollection(), promoteId: 'id' });
-    map.addSource('incidents-hot', { type: 'geojson', data: emptyCollection(), promoteId: 'id' });
+    map.addSource('incident-icons', { type: 'geojson', data: emptyCollection() });
+    map.addSource('incident-selected', { type: 'geojson', data: emptyCollection() });
     const tiles = Boolean(this.options.config.tileUrl);
     const rankColour: unknown[] = ['match', ['coalesce', ['feature-state', 'rank'], 0]];
     SEVERITY_COLOURS.forEach((colour, rank) => rank > 0 && rankColour.push(rank, colour));
@@ -417,64 +389,42 @@ export class SituationMap {
     pointLayer('towers', 'tower', 0.7, 1);
     pointLayer('teams', 'team', 0.7, 1);
     pointLayer('gauges', ['get', 'icon'], 0.8, 1.2);
-    // Thousands of incidents: circles (no symbol placement, cheap to draw), filled in the
-    // severity colour and ringed in the kind colour, higher severities on top. Zoomed in, where
-    // few are in view, the kind icons are drawn over them.
-    const kindRing: unknown[] = ['match', ['get', 'kind']];
-    for (const [kind, colour] of Object.entries(KIND_RING_COLOURS)) kindRing.push(kind, colour);
-    kindRing.push('#ffffff');
-    const visible = ['case', ['boolean', ['feature-state', 'hidden'], false], 0, 1];
-    for (const [source, suffix] of [['incidents', ''], ['incidents-hot', '-hot']]) {
-      map.addLayer({
-        id: `incidents${suffix}`,
-        type: 'circle',
-        source,
-        paint: {
-          'circle-color': ['match', ['get', 'rank'], 1, SEVERITY_COLOURS[1], 2, SEVERITY_COLOURS[2], 3, SEVERITY_COLOURS[3], 4, SEVERITY_COLOURS[4], '#8fa3bf'],
-          'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 3.5, 9, 6, 12, 9],
-          'circle-stroke-color': kindRing,
-          'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 6, 1.2, 9, 2],
-          'circle-opacity': visible,
-          'circle-stroke-opacity': visible,
-        } as never,
-        layout: { 'circle-sort-key': ['get', 'rank'] },
-      });
-    }
-    for (const [source, suffix] of [['incidents', ''], ['incidents-hot', '-hot']]) {
-      map.addLayer({
-        id: `incident-icons${suffix}`,
-        type: 'symbol',
-        source,
-        minzoom: ICON_MIN_ZOOM,
-        layout: {
-          'icon-image': ['get', 'icon'],
-          'icon-size': ['interpolate', ['linear'], ['zoom'], ICON_MIN_ZOOM, 1, 12, 1.3],
-          'icon-allow-overlap': true,
-          'icon-ignore-placement': true,
-          'symbol-sort-key': ['get', 'rank'],
-        },
-        paint: { 'icon-opacity': visible as never },
-      });
-    }
-    for (const [source, suffix] of [['incidents', ''], ['incidents-hot', '-hot']]) {
-      map.addLayer({
-        id: `incident-selected${suffix}`,
-        type: 'circle',
-        source,
-        filter: ['==', ['get', 'id'], this.selected],
-        paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 16, 'circle-stroke-width': 3, 'circle-stroke-color': '#ffffff', 'circle-stroke-opacity': visible as never },
-      });
-    }
+    // Thousands of incidents: circles filled in the severity colour and ringed in the kind
+    // colour, higher severities on top, all from one vertex buffer (IncidentLayer). Zoomed in,
+    // where few are in view, the kind icons are drawn over them.
+    map.addLayer(this.incidentLayer);
+    map.addLayer({
+      id: 'incident-icons',
+      type: 'symbol',
+      source: 'incident-icons',
+      minzoom: ICON_MIN_ZOOM,
+      layout: {
+        'icon-image': ['get', 'icon'],
+        'icon-size': ['interpolate', ['linear'], ['zoom'], ICON_MIN_ZOOM, 1, 12, 1.3],
+        'icon-allow-overlap': true,
+        'icon-ignore-placement': true,
+        'symbol-sort-key': ['get', 'rank'],
+      },
+    });
+    map.addLayer({
+      id: 'incident-selected',
+      type: 'circle',
+      source: 'incident-selected',
+      paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 16, 'circle-stroke-width': 3, 'circle-stroke-color': '#ffffff' },
+    });
+    map.on('zoomend', () => this.refreshIcons());
     if (this.options.onSelect) {
       const onSelect = this.options.onSelect;
-      for (const layer of ['incidents', 'incidents-hot', 'incident-icons', 'incident-icons-hot']) {
-        map.on('click', layer, (e) => {
-          const id = e.features?.[0]?.properties?.id;
-          if (typeof id === 'string') onSelect(id);
-        });
-        map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = 'pointer'));
-        map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = ''));
-      }
+      map.on('click', (e) => {
+        const id = this.incidentAt(e.point);
+        if (id) onSelect(id);
+      });
+      let hover = false;
+      map.on('mousemove', (e) => {
+        const over = this.incidentAt(e.point) !== undefined;
+        if (over !== hover) map.getCanvas().style.cursor = over ? 'pointer' : '';
+        hover = over;
+      });
     }
     try {
       await this.loadLayers();
