@@ -1,14 +1,17 @@
-// All incident circles in one MapLibre custom WebGL layer: one vertex buffer, updated in place
-// for the changed points (bufferSubData), so an update costs exactly one map repaint and no
-// re-tiling in MapLibre's worker. With software WebGL (SwiftShader) every repaint costs
-// 150–300 ms of CPU, and a GeoJSON source update costs one repaint per reloaded tile.
+// All incidents in one MapLibre custom WebGL layer: one vertex buffer, updated in place for the
+// changed points (bufferSubData), so an update costs exactly one map repaint and no re-tiling in
+// MapLibre's worker. With software WebGL (SwiftShader) every repaint costs 150–300 ms of CPU, and
+// a GeoJSON source update costs one repaint per reloaded tile. Each point is a sprite in which
+// the fragment shader draws its kind's shape (incidentShapes.ts: fire a triangle, flood a drop
+// with a wave, security a diamond) in its severity colour with a thin dark outline.
 import type { CustomLayerInterface, CustomRenderMethodInput, Map as MapLibreMap } from 'maplibre-gl';
 import { SEVERITY_COLOURS } from '../model/severity';
-import { KIND_RING_COLOURS } from './icons';
 import { POINT_FLOATS, PointBuffer } from './incidentPoints';
+import { OUTLINE_COLOUR, SHAPES_GLSL, spriteSize, waveHalfWidth } from './incidentShapes';
 
 /** Colour of rank 0 (no severity). */
 const UNRANKED_COLOUR = '#8fa3bf';
+
 
 /** MapLibre's `['interpolate', ['linear'], ['zoom'], ...stops]` for [zoom, value] stops. */
 export function interpolateZoom(zoom: number, stops: readonly (readonly [number, number])[]): number {
@@ -23,8 +26,9 @@ export function interpolateZoom(zoom: number, stops: readonly (readonly [number,
   return stops[stops.length - 1][1];
 }
 
-export const RADIUS_STOPS = [[6, 3.5], [9, 6], [12, 9]] as const;
-export const STROKE_STOPS = [[6, 1.2], [9, 2]] as const;
+/** Shape radius in pixels: half the size of the square every shape fits in (the outline goes outside it). */
+export const RADIUS_STOPS = [[6, 5], [9, 7.5], [12, 10]] as const;
+export const STROKE_STOPS = [[6, 1.1], [9, 1.6]] as const;
 
 function rgba(hex: string): [number, number, number, number] {
   const n = parseInt(hex.slice(1), 16);
@@ -39,8 +43,7 @@ attribute float a_kind;
 uniform mat4 u_matrix;
 uniform float u_rank;
 uniform float u_size;
-uniform vec4 u_ring[4];
-varying vec4 v_ring;
+varying float v_kind;
 void main() {
   if (abs(a_rank - u_rank) > 0.5) {
     // Not this pass (or a free slot): outside the clip volume.
@@ -50,23 +53,31 @@ void main() {
   }
   gl_Position = u_matrix * vec4(a_pos, 0.0, 1.0);
   gl_PointSize = u_size;
-  int k = int(a_kind + 0.5);
-  v_ring = k == 0 ? u_ring[0] : k == 1 ? u_ring[1] : k == 2 ? u_ring[2] : u_ring[3];
+  v_kind = a_kind;
 }`;
 
+// main() is shapeCoverage() of incidentShapes.ts (the legend draws with that).
 const FRAGMENT = `
 precision highp float;
 uniform vec4 u_fill;
+uniform vec4 u_outline;
 uniform float u_size;
 uniform float u_radius;
 uniform float u_stroke;
-varying vec4 v_ring;
+uniform float u_wave;
+varying float v_kind;
+${SHAPES_GLSL}
 void main() {
-  float d = length(gl_PointCoord - vec2(0.5)) * u_size;
-  float outer = 1.0 - smoothstep(u_radius + u_stroke - 0.5, u_radius + u_stroke + 0.5, d);
+  // Pixels from the sprite's centre, y up.
+  vec2 p = (gl_PointCoord - vec2(0.5)) * u_size * vec2(1.0, -1.0);
+  vec2 q = p / u_radius;
+  int kind = int(v_kind + 0.5);
+  float d = shapeDistance(kind, q) * u_radius;
+  float outer = 1.0 - smoothstep(u_stroke - 0.5, u_stroke + 0.5, d);
   if (outer <= 0.0) discard;
-  float inner = 1.0 - smoothstep(u_radius - 0.5, u_radius + 0.5, d);
-  vec4 colour = mix(v_ring, u_fill, inner);
+  float fill = 1.0 - smoothstep(-0.5, 0.5, d);
+  if (kind == 1) fill *= smoothstep(-0.5, 0.5, waveDistance(q) * u_radius - u_wave);
+  vec4 colour = mix(u_outline, u_fill, fill);
   // Premultiplied alpha, as MapLibre's blend function expects.
   gl_FragColor = vec4(colour.rgb * outer, outer);
 }`;
@@ -108,7 +119,7 @@ export class IncidentLayer implements CustomLayerInterface {
     gl.linkProgram(program);
     if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`incident layer: ${gl.getProgramInfoLog(program)}`);
     this.program = program;
-    for (const name of ['u_matrix', 'u_rank', 'u_size', 'u_radius', 'u_stroke', 'u_fill', 'u_ring']) this.loc[name] = gl.getUniformLocation(program, name);
+    for (const name of ['u_matrix', 'u_rank', 'u_size', 'u_radius', 'u_stroke', 'u_wave', 'u_fill', 'u_outline']) this.loc[name] = gl.getUniformLocation(program, name);
     this.attr = { pos: gl.getAttribLocation(program, 'a_pos'), rank: gl.getAttribLocation(program, 'a_rank'), kind: gl.getAttribLocation(program, 'a_kind') };
     this.buffer = gl.createBuffer();
     this.uploadedCapacity = 0;
@@ -142,16 +153,15 @@ export class IncidentLayer implements CustomLayerInterface {
     const ratio = map.getPixelRatio();
     const radius = interpolateZoom(zoom, RADIUS_STOPS) * ratio;
     const stroke = interpolateZoom(zoom, STROKE_STOPS) * ratio;
-    const size = Math.ceil(2 * (radius + stroke) + 2);
+    const size = spriteSize(radius, stroke);
     gl.useProgram(this.program);
     // Mercator [0..1] to clip space (modelViewProjectionMatrix is in world pixels).
     gl.uniformMatrix4fv(this.loc.u_matrix, false, new Float32Array(options.defaultProjectionData.mainMatrix as ArrayLike<number>));
     gl.uniform1f(this.loc.u_size, size);
     gl.uniform1f(this.loc.u_radius, radius);
     gl.uniform1f(this.loc.u_stroke, stroke);
-    const rings = [...Object.values(KIND_RING_COLOURS), '#ffffff'].slice(0, 4);
-    while (rings.length < 4) rings.push('#ffffff');
-    gl.uniform4fv(this.loc.u_ring, new Float32Array(rings.flatMap(rgba)));
+    gl.uniform1f(this.loc.u_wave, waveHalfWidth(stroke));
+    gl.uniform4fv(this.loc.u_outline, rgba(OUTLINE_COLOUR));
     const stride = POINT_FLOATS * 4;
     gl.enableVertexAttribArray(this.attr.pos);
     gl.vertexAttribPointer(this.attr.pos, 2, gl.FLOAT, false, stride, 0);

@@ -3,7 +3,8 @@
 import { severityRank } from '../model/severity';
 import { toMillis } from '../model/time';
 import type { Incident } from '../proto';
-import { KIND_RING_COLOURS, kindKey } from './icons';
+import { kindKey } from './icons';
+import { KIND_SHAPES } from './incidentShapes';
 
 // Features carry their id as a property only: MapLibre's tiler cannot encode string feature ids,
 // so every source that needs ids (feature state, updateData) promotes the property instead.
@@ -23,7 +24,6 @@ export function incidentFeature(incident: Incident): PointFeature | undefined {
     geometry: { type: 'Point', coordinates: [lon, lat] },
     properties: {
       id: incident.id,
-      icon: `incident-${kindKey(incident.kind)}-${rank}`,
       kind: kindKey(incident.kind),
       rank,
       // Server clock; refreshFlashing compares it with the estimated server time.
@@ -32,7 +32,7 @@ export function incidentFeature(incident: Incident): PointFeature | undefined {
   };
 }
 
-/** Whether two incident features would be drawn the same (position, icon, severity, kind, first seen). */
+/** Whether two incident features would be drawn the same (position, severity, kind, first seen). */
 export function sameFeature(a: PointFeature | undefined, b: PointFeature): boolean {
   if (!a) return false;
   const [ax, ay] = a.geometry.coordinates;
@@ -40,11 +40,11 @@ export function sameFeature(a: PointFeature | undefined, b: PointFeature): boole
   if (ax !== bx || ay !== by) return false;
   const pa = a.properties;
   const pb = b.properties;
-  return pa.icon === pb.icon && pa.rank === pb.rank && pa.kind === pb.kind && pa.firstSeen === pb.firstSeen;
+  return pa.rank === pb.rank && pa.kind === pb.kind && pa.firstSeen === pb.firstSeen;
 }
 
-/** Ring colour index of each kind, in the order of KIND_RING_COLOURS (unknown kinds: the last + 1, white). */
-export const KIND_INDEX: ReadonlyMap<string, number> = new Map(Object.keys(KIND_RING_COLOURS).map((k, i) => [k, i]));
+/** Shape index of each kind (kindKey), in the order of KIND_SHAPES; the shader draws other values as a circle. */
+export const KIND_INDEX: ReadonlyMap<string, number> = new Map(KIND_SHAPES.map((k, i) => [k, i]));
 
 /** Web Mercator of a position, in MapLibre's world units (0..1 across the world, y down). */
 export function mercator(lon: number, lat: number): [number, number] {
@@ -54,11 +54,11 @@ export function mercator(lon: number, lat: number): [number, number] {
   return [x, y];
 }
 
-/** Floats per point in PointBuffer.data: mercator x, y, severity rank (-1 = free slot), kind index. */
+/** Floats per point in PointBuffer.data: mercator x, y, severity rank (-1 = free slot), kind (shape) index. */
 export const POINT_FLOATS = 4;
 
 /**
- * The incident circles as one interleaved vertex array, a slot per incident. Changing one
+ * The incidents' points as one interleaved vertex array, a slot per incident. Changing one
  * incident rewrites its 4 floats in place and widens the dirty range, so the layer uploads only
  * that range (bufferSubData) and the map repaints once; no worker re-tiling. Freed slots get
  * rank -1 (not drawn) and are reused.

@@ -19,7 +19,7 @@ export { sameFeature };
 export const NEW_FLASH_MS = 30_000;
 /**
  * The map is updated at most once per frame and at most this often after a quiet spell, so a
- * single new incident shows at once. Each update repaints the map once (the incident circles are
+ * single new incident shows at once. Each update repaints the map once (the incidents are
  * one vertex buffer, see IncidentLayer), which with software WebGL costs 150–300 ms of CPU.
  */
 const MIN_SOURCE_UPDATE_MS = 200;
@@ -28,8 +28,6 @@ const BUSY_SOURCE_UPDATE_MS = 1000;
 const BUSY_WINDOW_MS = 2000;
 /** At most this many new incidents pulse at once (a burst of thousands would only be noise). */
 const MAX_FLASHING = 24;
-/** From this zoom on incidents are drawn with their kind icons; below it as severity dots. */
-export const ICON_MIN_ZOOM = 9;
 const BLINK_MS = 500;
 
 export interface SituationMapOptions {
@@ -108,11 +106,9 @@ export class SituationMap {
   private shownDistrictSeverity = new Map<string, number>();
   /** Every incident drawn, by id. */
   private incidentsOnMap = new Map<string, PointFeature>();
-  /** Their circles: one vertex buffer drawn by `incidentLayer` (one repaint per update). */
+  /** Their shapes: one vertex buffer drawn by `incidentLayer` (one repaint per update). */
   private readonly points = new PointBuffer(8192);
   private readonly incidentLayer = new IncidentLayer('incidents', this.points);
-  /** The kind icons (zoom >= ICON_MIN_ZOOM) lag behind: their GeoJSON source is set only when shown. */
-  private iconsStale = true;
   private readonly flashing = new Map<string, maplibregl.Marker>();
   private flashTimer: ReturnType<typeof setInterval> | undefined;
   private districts: GeoJsonCollection | undefined;
@@ -218,8 +214,6 @@ export class SituationMap {
     if (incidentsChanged) {
       // One repaint draws the changed points (and the district shading set below).
       this.incidentLayer.update();
-      this.iconsStale = true;
-      this.refreshIcons();
       this.refreshSelected();
     }
     if (incidentsChanged) {
@@ -264,18 +258,7 @@ export class SituationMap {
     (map.getSource('incident-selected') as GeoJSONSource).setData({ type: 'FeatureCollection', features: feature ? [feature] : [] } as never);
   }
 
-  /**
-   * Sets the kind icons' source when they are shown (zoom >= ICON_MIN_ZOOM) and out of date: at
-   * lower zoom (the wall) their layer is hidden, and setting its source would still re-tile it.
-   */
-  private refreshIcons(): void {
-    const map = this.map;
-    if (!map || !this.iconsStale || map.getZoom() < ICON_MIN_ZOOM - 0.5) return;
-    this.iconsStale = false;
-    (map.getSource('incident-icons') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...this.incidentsOnMap.values()] } as never);
-  }
-
-  /** The incident drawn nearest to a screen point, within its circle (plus a few pixels). */
+  /** The incident drawn nearest to a screen point, within its shape's radius (plus a few pixels). */
   private incidentAt(point: { x: number; y: number }): string | undefined {
     const map = this.map;
     if (!map) return undefined;
@@ -345,7 +328,6 @@ export class SituationMap {
     map.addSource('teams', { type: 'geojson', data: emptyCollection() });
     map.addSource('towers', { type: 'geojson', data: emptyCollection() });
     map.addSource('gauges', { type: 'geojson', data: emptyCollection(), promoteId: 'id' });
-    map.addSource('incident-icons', { type: 'geojson', data: emptyCollection() });
     map.addSource('incident-selected', { type: 'geojson', data: emptyCollection() });
     const tiles = Boolean(this.options.config.tileUrl);
     const rankColour: unknown[] = ['match', ['coalesce', ['feature-state', 'rank'], 0]];
@@ -389,30 +371,15 @@ export class SituationMap {
     pointLayer('towers', 'tower', 0.7, 1);
     pointLayer('teams', 'team', 0.7, 1);
     pointLayer('gauges', ['get', 'icon'], 0.8, 1.2);
-    // Thousands of incidents: circles filled in the severity colour and ringed in the kind
-    // colour, higher severities on top, all from one vertex buffer (IncidentLayer). Zoomed in,
-    // where few are in view, the kind icons are drawn over them.
+    // Thousands of incidents: their kind's shape filled in the severity colour, higher
+    // severities on top, at every zoom, all from one vertex buffer (IncidentLayer).
     map.addLayer(this.incidentLayer);
-    map.addLayer({
-      id: 'incident-icons',
-      type: 'symbol',
-      source: 'incident-icons',
-      minzoom: ICON_MIN_ZOOM,
-      layout: {
-        'icon-image': ['get', 'icon'],
-        'icon-size': ['interpolate', ['linear'], ['zoom'], ICON_MIN_ZOOM, 1, 12, 1.3],
-        'icon-allow-overlap': true,
-        'icon-ignore-placement': true,
-        'symbol-sort-key': ['get', 'rank'],
-      },
-    });
     map.addLayer({
       id: 'incident-selected',
       type: 'circle',
       source: 'incident-selected',
       paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 16, 'circle-stroke-width': 3, 'circle-stroke-color': '#ffffff' },
     });
-    map.on('zoomend', () => this.refreshIcons());
     if (this.options.onSelect) {
       const onSelect = this.options.onSelect;
       map.on('click', (e) => {
