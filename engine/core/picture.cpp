@@ -502,8 +502,9 @@ void Picture::apply_flood(const v1::Observation& o, Changes& changes) {
   } else {
     gauge.set_readings_below_warning(gauge.readings_below_warning() + 1);
     if (gauge.readings_below_warning() >= rules_.flood.resolve_after_readings) {
-      transition(*incident, v1::INCIDENT_STATUS_RESOLVED, "system",
-                 "连续 " + std::to_string(gauge.readings_below_warning()) + " 次低于警戒水位，自动解除");
+      transition(
+          *incident, v1::INCIDENT_STATUS_RESOLVED, "system",
+          "连续 " + std::to_string(gauge.readings_below_warning()) + " 次低于警戒水位，自动解除");
       gauge.clear_open_incident_id();
       gauge.set_readings_below_warning(0);
     }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -343,10 +344,17 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     if (batch.empty()) return;
     const auto now = std::chrono::steady_clock::now();
     evict_idle(now, false);
+    for (auto& [key, entry] : views) entry->pending.add(batch);
+    publish_due(picture, now);
+  }
+
+  /// Publishes every view whose held changes may go out at `now`; arms the flush timer for
+  /// those that must wait.
+  void publish_due(const engine::Picture& picture, std::chrono::steady_clock::time_point now) {
     live::KpiCache kpis;
     bool waiting = false;
     for (auto& [key, entry] : views) {
-      entry->pending.add(batch);
+      if (entry->pending.empty()) continue;
       if (now - entry->last_publish >= opts.delta_interval) {
         publish(*entry, picture, kpis, now);
       } else {
@@ -365,8 +373,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
 
   void publish(Entry& entry, const engine::Picture& picture, live::KpiCache& kpis,
                std::chrono::steady_clock::time_point now) {
-    const live::BatchChanges batch = std::move(entry.pending);
-    entry.pending = {};
+    const live::BatchChanges batch = std::exchange(entry.pending, {});
     std::vector<std::shared_ptr<WsSession>> receivers;
     bool json = false;
     for (const auto& weak : entry.sessions) {
@@ -399,18 +406,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
       auto self = weak.lock();
       if (!self || self->gone.load()) return;
       self->flush_armed = false;
-      const auto at = std::chrono::steady_clock::now();
-      live::KpiCache kpis;
-      bool waiting = false;
-      for (auto& [key, entry] : self->views) {
-        if (entry->pending.empty()) continue;
-        if (at - entry->last_publish >= self->opts.delta_interval) {
-          self->publish(*entry, picture, kpis, at);
-        } else {
-          waiting = true;
-        }
-      }
-      if (waiting) self->arm_flush(at);
+      self->publish_due(picture, std::chrono::steady_clock::now());
     });
   }
 

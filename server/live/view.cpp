@@ -287,10 +287,7 @@ std::optional<View::Published> View::apply(const BatchChanges& batch,
     for (const auto& task_id : incident->task_ids()) add_task(task_id);
   }
   for (const auto& gauge_id : batch.gauges_read) {
-    const v1::GaugeState* gauge = picture.gauge(gauge_id);
-    if (gauge == nullptr || !filter_.matches(*gauge)) continue;
-    picture.copy_gauge(*gauge, *delta->add_gauges());
-    held.gauges.push_back(gauge_id);
+    if (add_gauge(gauge_id, picture, *delta)) held.gauges.push_back(gauge_id);
   }
   if (relevant) {
     const v1::Kpis& now = kpis.get(filter_, picture);
@@ -313,6 +310,14 @@ std::optional<View::Published> View::apply(const BatchChanges& batch,
   hold(std::move(held));
   snapshots_.clear();
   return published;
+}
+
+bool View::add_gauge(const std::string& id, const engine::Picture& picture,
+                     v1::Delta& delta) const {
+  const v1::GaugeState* gauge = picture.gauge(id);
+  if (gauge == nullptr || !filter_.matches(*gauge)) return false;
+  picture.copy_gauge(*gauge, *delta.add_gauges());
+  return true;
 }
 
 void View::hold(Held held) {
@@ -384,11 +389,7 @@ v1::ServerMessage View::coalesced_after(std::uint64_t after_seq,
       *delta->add_tasks() = *task;
     }
   }
-  for (const auto& id : gauges) {
-    const v1::GaugeState* gauge = picture.gauge(id);
-    if (gauge != nullptr && filter_.matches(*gauge))
-      picture.copy_gauge(*gauge, *delta->add_gauges());
-  }
+  for (const auto& id : gauges) add_gauge(id, picture, *delta);
   *delta->mutable_kpis() = kpis_now(picture);
   return message;
 }

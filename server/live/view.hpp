@@ -143,6 +143,8 @@ class View {
   };
 
   v1::Kpis kpis_now(const engine::Picture& picture) const;
+  /// Adds gauge `id` to `delta` when it has a reading and is in this view.
+  bool add_gauge(const std::string& id, const engine::Picture& picture, v1::Delta& delta) const;
   void hold(Held held);
 
   ViewFilter filter_;
