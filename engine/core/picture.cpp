@@ -134,6 +134,7 @@ void copy_scalars(const v1::Incident& incident, v1::Incident& out) {
   out.set_version(incident.version());
   out.set_device_id(incident.device_id());
   out.set_evidence_count(incident.evidence_count());
+  if (incident.has_expires()) *out.mutable_expires() = incident.expires();
 }
 
 void copy_latest_evidence(const v1::Incident& incident, v1::Incident& out, std::size_t count) {
@@ -213,6 +214,8 @@ void Picture::apply_observation(const v1::Observation& o, Changes& changes) {
     apply_fire(o, changes);
   } else if (o.has_camera_alarm()) {
     apply_security(o, changes);
+  } else if (o.has_published_warning()) {
+    apply_warning(o, changes);
   }
 }
 
@@ -606,6 +609,65 @@ void Picture::apply_security(const v1::Observation& o, Changes& changes) {
   touch(*incident, changes);
 }
 
+// A published warning is one incident per CAP alert: its translations (several info blocks) and
+// its Updates join it, an Update may change its colour either way (the publisher's word, not an
+// automatic estimate), and a Cancel or the expiry time resolves it.
+void Picture::apply_warning(const v1::Observation& o, Changes& changes) {
+  const auto& w = o.published_warning();
+  v1::Incident* incident = nullptr;
+  auto find = [&](const std::string& identifier) -> v1::Incident* {
+    const auto it = warnings_.find(identifier);
+    if (it == warnings_.end()) return nullptr;
+    v1::Incident& candidate = incidents_.at(it->second);
+    return is_open(candidate.status()) ? &candidate : nullptr;
+  };
+  incident = find(w.identifier());
+  for (int i = 0; incident == nullptr && i < w.references_size(); ++i) {
+    incident = find(w.references(i));
+  }
+  if (w.msg_type() == v1::PublishedWarning::MSG_TYPE_CANCEL) {
+    if (incident == nullptr) return;  // a Cancel of what is not (or no longer) open changes nothing
+    add_evidence(*incident, o, 1.0,
+                 "预警解除: " + (w.headline().empty() ? w.event() : w.headline()));
+    transition(*incident, v1::INCIDENT_STATUS_RESOLVED, "system", "预警已由发布单位解除");
+    touch(*incident, changes);
+    return;
+  }
+  const bool opened = incident == nullptr;
+  if (opened) {
+    incident = &open_incident(v1::INCIDENT_KIND_WARNING, o);
+    incident->set_device_id(w.identifier());
+    incident->set_confidence(1.0);
+    refresh_nearby(*incident);
+  }
+  warnings_[w.identifier()] = incident->id();
+  const bool is_update = w.msg_type() == v1::PublishedWarning::MSG_TYPE_UPDATE;
+  // The Chinese info block names the incident; a translation only adds evidence.
+  if (opened || is_update || w.language().rfind("zh", 0) == 0) {
+    incident->set_title(w.headline().empty() ? w.event() : w.headline());
+  }
+  if (w.has_expires()) *incident->mutable_expires() = w.expires();
+  add_evidence(*incident, o, 1.0,
+               std::string(is_update ? "预警更新: " : "发布预警: ") +
+                   (w.headline().empty() ? w.event() : w.headline()));
+  const v1::Severity published =
+      w.severity() == v1::SEVERITY_UNSPECIFIED ? v1::SEVERITY_BLUE : w.severity();
+  if (opened || (is_update && published != incident->severity())) {
+    if (published != incident->severity()) {
+      v1::Transition* t = incident->add_history();
+      t->set_from(severity_name(incident->severity()));
+      t->set_to(severity_name(published));
+      t->set_by("system");
+      *t->mutable_at() = to_timestamp(now_us_);
+      t->set_note(opened ? "severity" : "发布单位调整预警级别");
+      incident->set_severity(published);
+    }
+  } else {
+    escalate(*incident, published);
+  }
+  touch(*incident, changes);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lifecycle, tasks, commands
 
@@ -627,6 +689,11 @@ void Picture::transition(v1::Incident& incident, v1::IncidentStatus to, const st
     if (incident.kind() == v1::INCIDENT_KIND_SECURITY) {
       for (auto it = open_security_by_camera_.begin(); it != open_security_by_camera_.end();) {
         it = it->second == incident.id() ? open_security_by_camera_.erase(it) : std::next(it);
+      }
+    }
+    if (incident.kind() == v1::INCIDENT_KIND_WARNING) {
+      for (auto it = warnings_.begin(); it != warnings_.end();) {
+        it = it->second == incident.id() ? warnings_.erase(it) : std::next(it);
       }
     }
   }
@@ -940,6 +1007,20 @@ void Picture::apply_tick(Changes& changes) {
       changes.tasks.push_back(id);
     }
   }
+  // Published warnings past their expiry time are resolved.
+  std::vector<std::string> lapsed;
+  for (const auto& [identifier, incident_id] : warnings_) {
+    const v1::Incident& i = incidents_.at(incident_id);
+    if (i.has_expires() && to_micros(i.expires()) <= now_us_ &&
+        std::find(lapsed.begin(), lapsed.end(), incident_id) == lapsed.end()) {
+      lapsed.push_back(incident_id);
+    }
+  }
+  for (const auto& id : lapsed) {
+    v1::Incident& i = incidents_.at(id);
+    transition(i, v1::INCIDENT_STATUS_RESOLVED, "system", "预警已到期");
+    touch(i, changes);
+  }
   // An id older than the acceptance window can never be resent successfully: forget it.
   const std::int64_t oldest = now_us_ - rules_.validation.max_age_s * kMicrosPerSecond;
   for (auto it = seen_.begin(); it != seen_.end();) {
@@ -968,6 +1049,12 @@ std::optional<std::int64_t> Picture::next_deadline_us() const {
     if (!is_active(task.state()) || task.overdue()) continue;
     const std::int64_t due = to_micros(task.due_at());
     if (!next || due < *next) next = due;
+  }
+  for (const auto& [identifier, incident_id] : warnings_) {
+    const v1::Incident& i = incidents_.at(incident_id);
+    if (!i.has_expires()) continue;
+    const std::int64_t expires = to_micros(i.expires());
+    if (!next || expires < *next) next = expires;
   }
   return next;
 }
@@ -1043,6 +1130,11 @@ v1::EngineState Picture::state() const {
   s.set_next_incident_number(next_incident_number_);
   s.set_next_task_number(next_task_number_);
   for (const auto& [id, sums] : fires_) *s.add_fires() = sums;
+  for (const auto& [identifier, incident_id] : warnings_) {
+    auto* key = s.add_warnings();
+    key->set_identifier(identifier);
+    key->set_incident_id(incident_id);
+  }
   return s;
 }
 
@@ -1056,6 +1148,7 @@ void Picture::restore(const v1::EngineState& s) {
   fires_.clear();
   fire_cells_.clear();
   open_security_by_camera_.clear();
+  warnings_.clear();
   busy_teams_.clear();
   for (const auto& i : s.incidents()) {
     const v1::Incident& incident = incidents_[i.id()] = i;
@@ -1074,6 +1167,7 @@ void Picture::restore(const v1::EngineState& s) {
   next_incident_number_ = s.next_incident_number();
   next_task_number_ = s.next_task_number();
   for (const auto& sums : s.fires()) fires_[sums.incident_id()] = sums;
+  for (const auto& key : s.warnings()) warnings_[key.identifier()] = key.incident_id();
 }
 
 }  // namespace quanyu::engine

@@ -58,7 +58,8 @@ class Picture {
   /// what cannot succeed before journaling it). apply() checks again.
   std::optional<v1::CommandResult> check(const v1::Command& command) const;
 
-  /// The earliest due time (µs) of a task not yet overdue, if any: when a tick is needed.
+  /// The earliest due time (µs) of a task not yet overdue or of an open warning's expiry, if
+  /// any: when a tick is needed.
   std::optional<std::int64_t> next_deadline_us() const;
 
   const std::map<std::string, v1::Incident>& incidents() const { return incidents_; }
@@ -87,6 +88,7 @@ class Picture {
   void apply_fire(const v1::Observation& o, Changes& changes);
   void apply_flood(const v1::Observation& o, Changes& changes);
   void apply_security(const v1::Observation& o, Changes& changes);
+  void apply_warning(const v1::Observation& o, Changes& changes);
   void apply_tick(Changes& changes);
   /// Rise over the last hour in m/h; 0 until the readings span five minutes.
   static double rise_rate(const v1::GaugeState& gauge);
@@ -124,6 +126,7 @@ class Picture {
   std::map<std::string, v1::GaugeState> gauges_;
   std::map<std::string, std::int64_t> seen_;        ///< observation id -> observed_at (µs)
   std::map<std::string, v1::FireAggregate> fires_;  ///< open fire incidents' running sums
+  std::map<std::string, std::string> warnings_;     ///< CAP identifier -> open warning incident
   std::uint64_t next_incident_number_ = 1;
   std::uint64_t next_task_number_ = 1;
 

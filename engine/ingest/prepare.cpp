@@ -62,6 +62,94 @@ std::optional<Error> check_unit(const std::string& field, double value) {
   return std::nullopt;
 }
 
+bool valid_lonlat(const v1::LonLat& p) {
+  return std::isfinite(p.lon()) && std::isfinite(p.lat()) && p.lon() >= -180.0 &&
+         p.lon() <= 180.0 && p.lat() >= -90.0 && p.lat() <= 90.0;
+}
+
+/// A published warning's fields: identifiers bounded, a message type, texts bounded (warnings
+/// carry longer texts than device alarms: four times the limit), shapes in range.
+std::optional<Error> check_warning(const v1::PublishedWarning& w, const ValidationRules& limits) {
+  if (auto e =
+          check_id("publishedWarning.identifier", w.identifier(), limits.max_id_length, true)) {
+    return e;
+  }
+  if (auto e = check_id("publishedWarning.sender", w.sender(), limits.max_id_length, true)) {
+    return e;
+  }
+  if (w.msg_type() == v1::PublishedWarning::MSG_TYPE_UNSPECIFIED) {
+    return invalid("publishedWarning.msgType", "required (MSG_TYPE_ALERT, _UPDATE or _CANCEL)");
+  }
+  if (w.msg_type() != v1::PublishedWarning::MSG_TYPE_ALERT && w.references().empty()) {
+    return invalid("publishedWarning.references", "required for an Update or Cancel");
+  }
+  for (const auto& r : w.references()) {
+    if (auto e = check_id("publishedWarning.references", r, limits.max_id_length, true)) return e;
+  }
+  if (w.event().empty()) return invalid("publishedWarning.event", "required");
+  const std::size_t text_limit = 4 * limits.max_text_length;
+  for (const auto& [field, value] : {std::pair{"publishedWarning.event", &w.event()},
+                                     std::pair{"publishedWarning.headline", &w.headline()},
+                                     std::pair{"publishedWarning.description", &w.description()},
+                                     std::pair{"publishedWarning.instruction", &w.instruction()},
+                                     std::pair{"publishedWarning.senderName", &w.sender_name()}}) {
+    if (auto e = check_text(field, *value, text_limit)) return e;
+  }
+  if (w.areas_size() > 64) return invalid("publishedWarning.areas", "more than 64 areas");
+  for (int a = 0; a < w.areas_size(); ++a) {
+    const auto& area = w.areas(a);
+    const std::string where = "publishedWarning.areas[" + std::to_string(a) + "]";
+    std::size_t points = 0;
+    for (int p = 0; p < area.polygons_size(); ++p) {
+      const auto& ring = area.polygons(p).points();
+      if (ring.size() < 4) {
+        return invalid(where + ".polygons[" + std::to_string(p) + "]",
+                       "a ring needs at least 4 points (closed)");
+      }
+      for (const auto& point : ring) {
+        if (!valid_lonlat(point)) {
+          return invalid(
+              where + ".polygons[" + std::to_string(p) + "]",
+              "point " + number(point.lon()) + "," + number(point.lat()) + " is not a lon/lat");
+        }
+      }
+      points += static_cast<std::size_t>(ring.size());
+    }
+    if (points > 10'000) return invalid(where, "more than 10000 polygon points");
+    for (int c = 0; c < area.circles_size(); ++c) {
+      const auto& circle = area.circles(c);
+      if (!valid_lonlat(circle.centre()) || !std::isfinite(circle.radius_km()) ||
+          circle.radius_km() < 0.0 || circle.radius_km() > 20'000.0) {
+        return invalid(where + ".circles[" + std::to_string(c) + "]",
+                       "not a lon/lat centre with a radius of 0 to 20000 km");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+/// The centre of a warning's first area with a shape: its first circle's centre, else the
+/// vertex average of its first polygon (good enough to find a district and nearby resources).
+std::optional<gis::LonLat> warning_centre(const v1::PublishedWarning& w) {
+  for (const auto& area : w.areas()) {
+    if (area.circles_size() > 0) {
+      return gis::LonLat{area.circles(0).centre().lon(), area.circles(0).centre().lat()};
+    }
+    if (area.polygons_size() > 0) {
+      const auto& ring = area.polygons(0).points();
+      double lon = 0.0;
+      double lat = 0.0;
+      const int n = ring.size() - 1;  // the closing point repeats the first
+      for (int i = 0; i < n; ++i) {
+        lon += ring[i].lon();
+        lat += ring[i].lat();
+      }
+      return gis::LonLat{lon / n, lat / n};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Preparer::Preparer(const gis::LayerSet& layers, const EngineRules& rules)
@@ -81,6 +169,9 @@ std::string Preparer::derive_id(const v1::Observation& observation) {
       break;
     case v1::Observation::kGaugeReading:
       *basis.mutable_gauge_reading() = observation.gauge_reading();
+      break;
+    case v1::Observation::kPublishedWarning:
+      *basis.mutable_published_warning() = observation.published_warning();
       break;
     case v1::Observation::PAYLOAD_NOT_SET:
       break;
@@ -109,7 +200,9 @@ Result<v1::Observation> Preparer::prepare(v1::Observation o, std::int64_t now_us
   if (auto e = check_id("id", o.id(), limits.max_id_length, false)) return *e;
   if (auto e = check_id("source", o.source(), limits.max_id_length, true)) return *e;
   if (o.payload_case() == v1::Observation::PAYLOAD_NOT_SET) {
-    return invalid("payload", "one of cameraAlarm, smokeDetection, gaugeReading is required");
+    return invalid(
+        "payload",
+        "one of cameraAlarm, smokeDetection, gaugeReading, publishedWarning is required");
   }
 
   // Time: required, and within the acceptance window around server time.
@@ -204,6 +297,22 @@ Result<v1::Observation> Preparer::prepare(v1::Observation o, std::int64_t now_us
       }
       break;
     }
+    case v1::Observation::kPublishedWarning:
+      if (auto e = check_warning(o.published_warning(), limits)) return *e;
+      // A warning covers an area, not a device: without a position it is placed at the centre
+      // of its first area.
+      if (!o.has_position()) {
+        const auto centre = warning_centre(o.published_warning());
+        if (!centre) {
+          return invalid("position",
+                         "required: the warning has no polygon or circle to place it by",
+                         "invalid_observation");
+        }
+        o.mutable_position()->set_x(centre->lon);
+        o.mutable_position()->set_y(centre->lat);
+        o.mutable_position()->set_crs("EPSG:4326");
+      }
+      break;
     case v1::Observation::PAYLOAD_NOT_SET:
       break;
   }

@@ -4,7 +4,7 @@
 
 export type Severity = 'SEVERITY_UNSPECIFIED' | 'SEVERITY_BLUE' | 'SEVERITY_YELLOW' | 'SEVERITY_ORANGE' | 'SEVERITY_RED';
 
-export type IncidentKind = 'INCIDENT_KIND_UNSPECIFIED' | 'INCIDENT_KIND_FIRE' | 'INCIDENT_KIND_FLOOD' | 'INCIDENT_KIND_SECURITY';
+export type IncidentKind = 'INCIDENT_KIND_UNSPECIFIED' | 'INCIDENT_KIND_FIRE' | 'INCIDENT_KIND_FLOOD' | 'INCIDENT_KIND_SECURITY' | 'INCIDENT_KIND_WARNING';
 
 export type IncidentStatus =
   | 'INCIDENT_STATUS_UNSPECIFIED'
@@ -91,6 +91,8 @@ export interface Incident {
   version?: Uint64;
   deviceId?: string;
   evidenceCount?: number;
+  /** Warning incidents: when the published warning expires. */
+  expires?: string;
 }
 
 export interface Task {

@@ -442,6 +442,7 @@ std::optional<v1::IncidentKind> parse_kind(const std::string& text) {
   if (text == "fire") return v1::INCIDENT_KIND_FIRE;
   if (text == "flood") return v1::INCIDENT_KIND_FLOOD;
   if (text == "security") return v1::INCIDENT_KIND_SECURITY;
+  if (text == "warning") return v1::INCIDENT_KIND_WARNING;
   v1::IncidentKind value{};
   if (v1::IncidentKind_Parse(text, &value)) return value;
   return std::nullopt;

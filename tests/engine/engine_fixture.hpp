@@ -123,4 +123,27 @@ inline v1::Observation camera(const std::string& id, const std::string& camera_i
   return o;
 }
 
+/// A published warning (one CAP info block) over a circle around lon/lat.
+inline v1::Observation warning(const std::string& identifier, v1::PublishedWarning::MsgType type,
+                               v1::Severity severity, std::int64_t sent, double lon, double lat,
+                               const std::string& language = "zh-CN") {
+  v1::Observation o;
+  o.set_id("cap:" + identifier + ":" + language);
+  o.set_source("cap:cqqxt@cma.cn");
+  *o.mutable_observed_at() = engine::to_timestamp(sent);
+  auto* w = o.mutable_published_warning();
+  w->set_identifier(identifier);
+  w->set_sender("cqqxt@cma.cn");
+  w->set_msg_type(type);
+  w->set_event("暴雨预警");
+  w->set_severity(severity);
+  w->set_headline("江津区气象台发布暴雨预警");
+  w->set_language(language);
+  auto* circle = w->add_areas()->add_circles();
+  circle->mutable_centre()->set_lon(lon);
+  circle->mutable_centre()->set_lat(lat);
+  circle->set_radius_km(10);
+  return o;
+}
+
 }  // namespace quanyu::test

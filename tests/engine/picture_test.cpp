@@ -530,3 +530,85 @@ TEST(ScreenCopies, KeepEveryFieldTheyPromise) {
 
 }  // namespace
 }  // namespace quanyu::engine
+
+namespace quanyu::engine {
+namespace {
+
+constexpr double kJiangjinLon = 106.26;
+constexpr double kJiangjinLat = 29.29;
+
+TEST_F(PictureTest, PublishedWarningOpensOneIncidentForAllItsInfoBlocks) {
+  using W = v1::PublishedWarning;
+  feed_.observe(test::warning("W-1", W::MSG_TYPE_ALERT, v1::SEVERITY_ORANGE, test::kT0,
+                              kJiangjinLon, kJiangjinLat),
+                test::kT0);
+  auto english = test::warning("W-1", W::MSG_TYPE_ALERT, v1::SEVERITY_ORANGE, test::kT0,
+                               kJiangjinLon, kJiangjinLat, "en-US");
+  english.mutable_published_warning()->set_headline("Rainstorm warning");
+  feed_.observe(english, test::kT0);
+  const v1::Incident& incident = only_incident();
+  EXPECT_EQ(incident.kind(), v1::INCIDENT_KIND_WARNING);
+  EXPECT_EQ(incident.severity(), v1::SEVERITY_ORANGE);
+  EXPECT_EQ(incident.title(), "江津区气象台发布暴雨预警");  // the Chinese block names it
+  EXPECT_EQ(incident.district().name(), "江津区");
+  EXPECT_EQ(incident.evidence_count(), 2U);
+  EXPECT_EQ(incident.device_id(), "W-1");
+  EXPECT_FALSE(incident.nearby().empty());
+}
+
+TEST_F(PictureTest, WarningUpdatesMayLowerTheColourAndCancelResolves) {
+  using W = v1::PublishedWarning;
+  feed_.observe(test::warning("W-1", W::MSG_TYPE_ALERT, v1::SEVERITY_RED, test::kT0, kJiangjinLon,
+                              kJiangjinLat),
+                test::kT0);
+  auto update = test::warning("W-2", W::MSG_TYPE_UPDATE, v1::SEVERITY_YELLOW,
+                              test::kT0 + 30 * test::kMinute, kJiangjinLon, kJiangjinLat);
+  update.mutable_published_warning()->add_references("W-1");
+  feed_.observe(update, test::kT0 + 30 * test::kMinute);
+  EXPECT_EQ(only_incident().severity(), v1::SEVERITY_YELLOW);
+  EXPECT_EQ(only_incident().history(only_incident().history_size() - 1).note(),
+            "发布单位调整预警级别");
+
+  // The Cancel refers to the update; it resolves the same incident.
+  auto cancel = test::warning("W-3", W::MSG_TYPE_CANCEL, v1::SEVERITY_YELLOW,
+                              test::kT0 + 60 * test::kMinute, kJiangjinLon, kJiangjinLat);
+  cancel.mutable_published_warning()->add_references("W-2");
+  feed_.observe(cancel, test::kT0 + 60 * test::kMinute);
+  EXPECT_EQ(only_incident().status(), v1::INCIDENT_STATUS_RESOLVED);
+  EXPECT_EQ(only_incident().evidence_count(), 3U);
+
+  // A Cancel of an unknown warning changes nothing.
+  auto stray = test::warning("W-9", W::MSG_TYPE_CANCEL, v1::SEVERITY_YELLOW,
+                             test::kT0 + 61 * test::kMinute, kJiangjinLon, kJiangjinLat);
+  stray.mutable_published_warning()->add_references("W-404");
+  EXPECT_TRUE(feed_.observe(stray, test::kT0 + 61 * test::kMinute).incidents.empty());
+  EXPECT_EQ(picture_.incidents().size(), 1U);
+}
+
+TEST_F(PictureTest, WarningsResolveAtTheirExpiryAndSurviveSnapshots) {
+  using W = v1::PublishedWarning;
+  auto alert = test::warning("W-1", W::MSG_TYPE_ALERT, v1::SEVERITY_BLUE, test::kT0, kJiangjinLon,
+                             kJiangjinLat);
+  *alert.mutable_published_warning()->mutable_expires() =
+      to_timestamp(test::kT0 + 60 * test::kMinute);
+  feed_.observe(alert, test::kT0);
+  EXPECT_EQ(picture_.next_deadline_us(), test::kT0 + 60 * test::kMinute);
+
+  // A restored picture still knows the warning by its identifier.
+  Picture restored(test::shipped_layers(), rules_);
+  restored.restore(picture_.state());
+  EXPECT_EQ(restored.state().SerializeAsString(), picture_.state().SerializeAsString());
+  ASSERT_EQ(restored.state().warnings_size(), 1);
+  EXPECT_EQ(restored.state().warnings(0).identifier(), "W-1");
+
+  feed_.tick(test::kT0 + 59 * test::kMinute);
+  EXPECT_EQ(only_incident().status(), v1::INCIDENT_STATUS_NEW);
+  feed_.tick(test::kT0 + 60 * test::kMinute);
+  EXPECT_EQ(only_incident().status(), v1::INCIDENT_STATUS_RESOLVED);
+  EXPECT_EQ(only_incident().expires().seconds() * kMicrosPerSecond, test::kT0 + 60 * test::kMinute);
+  EXPECT_FALSE(picture_.next_deadline_us().has_value());
+  EXPECT_EQ(picture_.state().warnings_size(), 0);
+}
+
+}  // namespace
+}  // namespace quanyu::engine

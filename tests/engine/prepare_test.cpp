@@ -135,6 +135,55 @@ TEST_F(PrepareTest, RefusalsNameTheField) {
   expect_refused(control, "invalid_observation", "id");
 }
 
+TEST_F(PrepareTest, WarningsArePlacedByTheirFirstAreaAndChecked) {
+  using W = v1::PublishedWarning;
+  auto circle =
+      prepare(test::warning("W-1", W::MSG_TYPE_ALERT, v1::SEVERITY_RED, kT0, 106.26, 29.29));
+  ASSERT_TRUE(circle.ok()) << circle.error().message;
+  EXPECT_DOUBLE_EQ(circle->location().lon(), 106.26);
+  EXPECT_EQ(circle->district().name(), "江津区");
+
+  // A closed square around 渝中区: placed at its vertex average.
+  auto square = test::warning("W-2", W::MSG_TYPE_ALERT, v1::SEVERITY_RED, kT0, 0, 0);
+  auto* area = square.mutable_published_warning()->mutable_areas(0);
+  area->clear_circles();
+  auto* ring = area->add_polygons();
+  for (const auto& [lon, lat] :
+       {std::pair{106.55, 29.54}, std::pair{106.59, 29.54}, std::pair{106.59, 29.58},
+        std::pair{106.55, 29.58}, std::pair{106.55, 29.54}}) {
+    auto* p = ring->add_points();
+    p->set_lon(lon);
+    p->set_lat(lat);
+  }
+  auto placed = prepare(square);
+  ASSERT_TRUE(placed.ok()) << placed.error().message;
+  EXPECT_NEAR(placed->location().lon(), 106.57, 1e-9);
+  EXPECT_NEAR(placed->location().lat(), 29.56, 1e-9);
+
+  auto no_area = test::warning("W-3", W::MSG_TYPE_ALERT, v1::SEVERITY_RED, kT0, 0, 0);
+  no_area.mutable_published_warning()->clear_areas();
+  expect_refused(no_area, "invalid_observation", "position");
+  auto open_ring = square;
+  open_ring.mutable_published_warning()
+      ->mutable_areas(0)
+      ->mutable_polygons(0)
+      ->mutable_points()
+      ->RemoveLast();
+  open_ring.mutable_published_warning()
+      ->mutable_areas(0)
+      ->mutable_polygons(0)
+      ->mutable_points()
+      ->RemoveLast();
+  expect_refused(open_ring, "invalid_observation", "publishedWarning.areas[0].polygons[0]");
+  auto cancel = test::warning("W-4", W::MSG_TYPE_CANCEL, v1::SEVERITY_RED, kT0, 106.26, 29.29);
+  expect_refused(cancel, "invalid_observation", "publishedWarning.references");
+  auto no_type =
+      test::warning("W-5", W::MSG_TYPE_UNSPECIFIED, v1::SEVERITY_RED, kT0, 106.26, 29.29);
+  expect_refused(no_type, "invalid_observation", "publishedWarning.msgType");
+  auto far = test::warning("W-6", W::MSG_TYPE_ALERT, v1::SEVERITY_RED, kT0, 206.26, 29.29);
+  expect_refused(far, "invalid_observation", "publishedWarning.areas[0].circles[0]");
+}
+
 TEST_F(PrepareTest, OutsideJurisdictionIsAcceptedAndFlagged) {
   const auto result = prepare(test::smoke("s", "t-x", 0.5, kT0, 116.39, 39.91));  // Beijing
   ASSERT_TRUE(result.ok()) << result.error().message;

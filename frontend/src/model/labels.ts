@@ -5,9 +5,15 @@ const KIND_LABELS: Record<IncidentKind, string> = {
   INCIDENT_KIND_FIRE: '火情',
   INCIDENT_KIND_FLOOD: '汛情',
   INCIDENT_KIND_SECURITY: '治安',
+  INCIDENT_KIND_WARNING: '预警',
 };
 
-export const INCIDENT_KINDS: readonly IncidentKind[] = ['INCIDENT_KIND_FIRE', 'INCIDENT_KIND_FLOOD', 'INCIDENT_KIND_SECURITY'];
+export const INCIDENT_KINDS: readonly IncidentKind[] = [
+  'INCIDENT_KIND_FIRE',
+  'INCIDENT_KIND_FLOOD',
+  'INCIDENT_KIND_SECURITY',
+  'INCIDENT_KIND_WARNING',
+];
 
 export function kindLabel(kind: IncidentKind | undefined): string {
   return KIND_LABELS[kind ?? 'INCIDENT_KIND_UNSPECIFIED'];

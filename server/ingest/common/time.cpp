@@ -48,8 +48,8 @@ Result<std::int64_t> civil_to_us(int year, int month, int day, int hour, int min
   if (year < 1970 || year > 9999) return Error{"invalid_time", "year " + std::to_string(year)};
   if (month < 1 || month > 12) return Error{"invalid_time", "month " + std::to_string(month)};
   if (day < 1 || day > days_in_month(year, month)) {
-    return Error{"invalid_time", "day " + std::to_string(day) + " of month " +
-                                     std::to_string(month)};
+    return Error{"invalid_time",
+                 "day " + std::to_string(day) + " of month " + std::to_string(month)};
   }
   if (hour > 23 || minute > 59 || second > 60) {
     return Error{"invalid_time", "time of day " + std::to_string(hour) + ":" +

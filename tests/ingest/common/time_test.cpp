@@ -24,9 +24,9 @@ TEST(DateTime, OffsetsAndFractions) {
 }
 
 TEST(DateTime, ErrorsNameTheText) {
-  for (const char* text : {"", "2009-12-04", "2009-13-04T00:00:00", "2009-02-29T00:00:00",
-                           "2009-12-04T25:00:00", "2009-12-04T16:23:32+99:00",
-                           "2009-12-04T16:23:32 junk", "yesterday"}) {
+  for (const char* text :
+       {"", "2009-12-04", "2009-13-04T00:00:00", "2009-02-29T00:00:00", "2009-12-04T25:00:00",
+        "2009-12-04T16:23:32+99:00", "2009-12-04T16:23:32 junk", "yesterday"}) {
     auto t = parse_datetime_us(text, 480);
     ASSERT_FALSE(t) << text;
     EXPECT_EQ(t.error().code, "invalid_time");
@@ -34,9 +34,7 @@ TEST(DateTime, ErrorsNameTheText) {
   }
 }
 
-TEST(DateTime, LeapDay) {
-  EXPECT_TRUE(parse_datetime_us("2024-02-29T00:00:00Z", 0));
-}
+TEST(DateTime, LeapDay) { EXPECT_TRUE(parse_datetime_us("2024-02-29T00:00:00Z", 0)); }
 
 }  // namespace
 }  // namespace quanyu::ingest
