@@ -177,6 +177,126 @@ TokenConfig read_token(const Reader& reader, const YAML::Node& node, const std::
   return token;
 }
 
+ListenAddress read_listen(const Reader& reader, const YAML::Node& node, const std::string& section,
+                          const char* key, const std::string& file) {
+  ListenAddress address;
+  const auto text = reader.get<std::string>(node, key, section + "." + key, "");
+  if (!text.empty())
+    parse_listen(text, file + ": " + section + "." + key, address.host, address.port);
+  return address;
+}
+
+bool is_digits(const std::string& text, std::size_t length) {
+  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isdigit(static_cast<unsigned char>(c)) != 0;
+         });
+}
+
+void read_feeds(const Reader& reader, const YAML::Node& feeds, const std::string& file,
+                FeedsConfig& out) {
+  check_keys(reader, feeds, "feeds", {"gb28181", "sl651", "camera_push", "mqtt", "cap"});
+  if (const YAML::Node n = feeds["gb28181"]) {
+    const std::string s = "feeds.gb28181";
+    check_keys(reader, n, s,
+               {"enabled", "udp", "tcp", "sip_id", "realm", "password", "devices",
+                "register_expires_max_s", "require_register", "max_connections"});
+    auto& g = out.gb28181;
+    g.enabled = reader.get<bool>(n, "enabled", s + ".enabled", g.enabled);
+    g.udp = read_listen(reader, n, s, "udp", file);
+    g.tcp = read_listen(reader, n, s, "tcp", file);
+    g.sip_id = reader.get<std::string>(n, "sip_id", s + ".sip_id", g.sip_id);
+    g.realm = reader.get<std::string>(n, "realm", s + ".realm", g.realm);
+    g.password = reader.get<std::string>(n, "password", s + ".password", g.password);
+    reader.positive(n, s, "register_expires_max_s", g.register_expires_max_s);
+    g.require_register =
+        reader.get<bool>(n, "require_register", s + ".require_register", g.require_register);
+    reader.positive(n, s, "max_connections", g.max_connections);
+    if (!is_digits(g.sip_id, 20)) reader.fail(s + ".sip_id", "must be a 20-digit SIP id");
+    if (g.realm.empty()) reader.fail(s + ".realm", "must not be empty");
+    if (const YAML::Node devices = n["devices"]; devices && !devices.IsNull()) {
+      if (!devices.IsSequence()) reader.fail(s + ".devices", "expected a list of {id, password}");
+      for (std::size_t i = 0; i < devices.size(); ++i) {
+        const std::string path = s + ".devices[" + std::to_string(i) + "]";
+        check_keys(reader, devices[i], path, {"id", "password"});
+        auto id = reader.get<std::string>(devices[i], "id", path + ".id", "");
+        auto password = reader.get<std::string>(devices[i], "password", path + ".password", "");
+        if (!is_digits(id, 20)) reader.fail(path + ".id", "must be a 20-digit device id");
+        if (password.empty()) reader.fail(path + ".password", "must not be empty");
+        g.devices.emplace_back(std::move(id), std::move(password));
+      }
+    }
+    if (g.enabled && !g.udp.enabled() && !g.tcp.enabled()) {
+      reader.fail(s, "enabled, but neither udp nor tcp gives an address to listen on");
+    }
+    if (g.enabled && g.password.empty() && g.devices.empty()) {
+      reader.fail(s + ".password", "required: no device could register without a password");
+    }
+  }
+  if (const YAML::Node n = feeds["sl651"]) {
+    const std::string s = "feeds.sl651";
+    check_keys(reader, n, s, {"enabled", "tcp", "idle_timeout_s", "max_connections"});
+    auto& c = out.sl651;
+    c.enabled = reader.get<bool>(n, "enabled", s + ".enabled", c.enabled);
+    c.tcp = read_listen(reader, n, s, "tcp", file);
+    reader.positive(n, s, "idle_timeout_s", c.idle_timeout_s);
+    reader.positive(n, s, "max_connections", c.max_connections);
+    if (c.enabled && !c.tcp.enabled()) reader.fail(s + ".tcp", "required when enabled");
+  }
+  if (const YAML::Node n = feeds["camera_push"]) {
+    check_keys(reader, n, "feeds.camera_push", {"enabled"});
+    out.camera_push.enabled =
+        reader.get<bool>(n, "enabled", "feeds.camera_push.enabled", out.camera_push.enabled);
+  }
+  if (const YAML::Node n = feeds["mqtt"]) {
+    const std::string s = "feeds.mqtt";
+    check_keys(reader, n, s,
+               {"enabled", "broker", "client_id", "username", "password", "topics", "keepalive_s",
+                "reconnect_max_s"});
+    auto& m = out.mqtt;
+    m.enabled = reader.get<bool>(n, "enabled", s + ".enabled", m.enabled);
+    m.broker = read_listen(reader, n, s, "broker", file);
+    m.client_id = reader.get<std::string>(n, "client_id", s + ".client_id", m.client_id);
+    m.username = reader.get<std::string>(n, "username", s + ".username", m.username);
+    m.password = reader.get<std::string>(n, "password", s + ".password", m.password);
+    reader.positive(n, s, "keepalive_s", m.keepalive_s);
+    reader.positive(n, s, "reconnect_max_s", m.reconnect_max_s);
+    if (const YAML::Node topics = n["topics"]; topics && !topics.IsNull()) {
+      if (!topics.IsSequence()) reader.fail(s + ".topics", "expected a list of topic filters");
+      for (std::size_t i = 0; i < topics.size(); ++i) {
+        const std::string path = s + ".topics[" + std::to_string(i) + "]";
+        if (!topics[i].IsScalar()) reader.fail(path, "expected a topic filter");
+        const auto topic = topics[i].as<std::string>();
+        if (topic.empty() || topic.size() > 1024) {
+          reader.fail(path, "must be a topic filter of 1 to 1024 bytes");
+        }
+        m.topics.push_back(topic);
+      }
+    }
+    if (m.client_id.empty() || m.client_id.size() > 23) {
+      reader.fail(s + ".client_id", "must be 1 to 23 characters (MQTT 3.1.1)");
+    }
+    if (m.enabled && !m.broker.enabled()) reader.fail(s + ".broker", "required when enabled");
+    if (m.enabled && m.topics.empty()) reader.fail(s + ".topics", "required when enabled");
+  }
+  if (const YAML::Node n = feeds["cap"]) {
+    const std::string s = "feeds.cap";
+    check_keys(reader, n, s, {"enabled", "sender", "sender_name", "admin_code", "sender_code"});
+    auto& c = out.cap;
+    c.enabled = reader.get<bool>(n, "enabled", s + ".enabled", c.enabled);
+    c.sender = reader.get<std::string>(n, "sender", s + ".sender", c.sender);
+    c.sender_name = reader.get<std::string>(n, "sender_name", s + ".sender_name", c.sender_name);
+    c.admin_code = reader.get<std::string>(n, "admin_code", s + ".admin_code", c.admin_code);
+    c.sender_code = reader.get<std::string>(n, "sender_code", s + ".sender_code", c.sender_code);
+    if (c.sender.empty() || c.sender.find_first_of(" ,<&") != std::string::npos) {
+      reader.fail(s + ".sender", "must be non-empty, without spaces, commas, < or &");
+    }
+    if (!is_digits(c.admin_code, 6) && !is_digits(c.admin_code, 12)) {
+      reader.fail(s + ".admin_code", "must be a 6- or 12-digit administrative division code");
+    }
+    if (c.sender_code.empty()) reader.fail(s + ".sender_code", "must not be empty");
+  }
+}
+
 }  // namespace
 
 const char* to_string(Role role) {
@@ -256,7 +376,10 @@ Config load_config(const std::filesystem::path& file) {
                       e.msg);
   }
   if (!root.IsMap()) reader.fail("(top level)", "expected a mapping");
-  check_keys(reader, root, "", {"server", "live", "rules", "layers", "tokens"});
+  check_keys(reader, root, "", {"server", "live", "feeds", "rules", "layers", "tokens"});
+  if (const YAML::Node feeds = root["feeds"]; feeds && !feeds.IsNull()) {
+    read_feeds(reader, feeds, config.file.string(), config.feeds);
+  }
   if (const YAML::Node live = root["live"]) {
     check_keys(reader, live, "live",
                {"max_connections", "queue_messages", "queue_bytes", "stall_timeout_s",

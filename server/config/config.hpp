@@ -51,6 +51,69 @@ struct LiveConfig {
   double delta_interval_ms = 5.0;  ///< a view sends at most one delta per interval; 0 = every batch
 };
 
+/// A listening address of a feed: "HOST:PORT" read into its parts; empty host = not listening.
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+  bool enabled() const { return !host.empty(); }
+};
+
+/// GB/T 28181 SIP intake (`feeds.gb28181`).
+struct Gb28181Config {
+  bool enabled = false;
+  ListenAddress udp;                            ///< SIP over UDP
+  ListenAddress tcp;                            ///< SIP over TCP
+  std::string sip_id = "50000000002000000001";  ///< the platform's 20-digit SIP id
+  std::string realm = "5000000000";  ///< SIP domain (10 digits) used in digest challenges
+  std::string password;              ///< shared device password (empty: per device only)
+  std::vector<std::pair<std::string, std::string>> devices;  ///< device id -> its own password
+  double register_expires_max_s = 3600;                      ///< longest registration granted
+  bool require_register = true;        ///< refuse alarms from unregistered devices (403)
+  std::size_t max_connections = 1000;  ///< TCP connections at once
+};
+
+/// SL 651-2014 station intake (`feeds.sl651`).
+struct Sl651Config {
+  bool enabled = false;
+  ListenAddress tcp;
+  double idle_timeout_s = 900;  ///< a station connection silent this long is closed
+  std::size_t max_connections = 2000;
+};
+
+/// Camera HTTP event push routes on the HTTP server (`feeds.camera_push`).
+struct CameraPushConfig {
+  bool enabled = true;
+};
+
+/// MQTT subscription (`feeds.mqtt`).
+struct MqttConfig {
+  bool enabled = false;
+  ListenAddress broker;              ///< HOST:PORT of the broker
+  std::string client_id = "quanyu";  ///< also the persistent session's name
+  std::string username;
+  std::string password;
+  std::vector<std::string> topics;  ///< subscribed with QoS 1
+  double keepalive_s = 30;
+  double reconnect_max_s = 30;  ///< reconnect backoff grows to this
+};
+
+/// CAP 1.2 import and export (`feeds.cap`).
+struct CapConfig {
+  bool enabled = true;
+  std::string sender = "quanyu@yjj.cq.gov.cn";   ///< CAP sender of exported alerts
+  std::string sender_name = "重庆市应急管理局";  ///< CAP senderName
+  std::string admin_code = "500000";   ///< region code in exported identifiers (GB/T 2260)
+  std::string sender_code = "000000";  ///< issuing unit's code in exported identifiers
+};
+
+struct FeedsConfig {
+  Gb28181Config gb28181;
+  Sl651Config sl651;
+  CameraPushConfig camera_push;
+  MqttConfig mqtt;
+  CapConfig cap;
+};
+
 struct Config {
   std::filesystem::path file;  ///< where this configuration was read from
   std::string listen_host = "127.0.0.1";
@@ -64,6 +127,7 @@ struct Config {
   GisRules gis;
   engine::EngineRules rules;  ///< fusion, severity, tasks, validation (nearest_* mirror `gis`)
   LiveConfig live;
+  FeedsConfig feeds;
   std::vector<gis::LayerSpec> layers;
   std::vector<TokenConfig> tokens;
 };

@@ -14,6 +14,7 @@
 #include "quanyu/v1/layer.pb.h"
 #include "quanyu/v1/observation.pb.h"
 #include "server/http/static_files.hpp"
+#include "server/ingest/mqtt/observation_json.hpp"
 
 namespace quanyu::server::http {
 namespace {
@@ -501,23 +502,9 @@ void Api::post_observations(const Request& request, const Scope& scope, Reply re
           error_response(400, "invalid_protobuf", "the body is not a quanyu.v1.ObservationBatch"));
     }
   } else if (type.rfind("application/json", 0) == 0) {
-    // One object, an array of them, or {"observations": [...]}.
-    const auto first = request.body.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) {
-      return reply(error_response(400, "invalid_json", "the body is empty"));
-    }
-    google::protobuf::util::Status status;
-    if (request.body[first] == '[') {
-      status = google::protobuf::util::JsonStringToMessage(
-          R"({"observations":)" + request.body + "}", &batch);
-    } else if (request.body.find(R"("observations")") != std::string::npos) {
-      status = google::protobuf::util::JsonStringToMessage(request.body, &batch);
-    } else {
-      status = google::protobuf::util::JsonStringToMessage(request.body, batch.add_observations());
-    }
-    if (!status.ok()) {
-      return reply(error_response(400, "invalid_json", std::string(status.message())));
-    }
+    auto parsed = ingest::parse_observation_json(request.body);
+    if (!parsed) return reply(error_response(400, parsed.error().code, parsed.error().message));
+    batch = std::move(parsed).value();
   } else {
     return reply(
         error_response(415, "unsupported_media_type",
