@@ -12,6 +12,8 @@ packages=(
   protobuf-compiler libprotobuf-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libxml2-dev         # feed adapters parse GB/T 28181, ISAPI and CAP XML with libxml2
+  clang-14 libclang-rt-14-dev   # libFuzzer targets of the feed parsers (run briefly by ctest)
   python3             # tools/gen_demo_layers.py; its regression test is part of the build tree
 )
 # The web client is built with Node.js and npm (Node 18 or newer). A machine that already has a
@@ -32,6 +34,8 @@ if [[ "${1:-}" == "--test" ]]; then
     gdal-bin            # ogr2ogr: builds GeoPackage, Shapefile and PostGIS fixtures
     postgresql postgresql-15-postgis-3   # PostGIS source test, started on loopback by the test
     python3-websockets  # the live channel's test with an independent WebSocket client
+    libxml2-utils       # xmllint: exported CAP 1.2 is validated against the OASIS schema
+    mosquitto mosquitto-clients  # the MQTT feed's test: a real broker and publisher on loopback
   )
 fi
 

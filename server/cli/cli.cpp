@@ -143,6 +143,9 @@ int serve(const std::vector<std::string>& args) {
   // The URL on stdout, alone on its line, for people and for scripts that start quanyu.
   std::printf("Quanyu is listening on http://%s:%u/\n", endpoint.first.c_str(),
               static_cast<unsigned>(endpoint.second));
+  for (const auto& [feed, where] : server.feed_listeners()) {
+    std::printf("Quanyu feed %s: %s\n", feed.c_str(), where.c_str());
+  }
   std::fflush(stdout);
   server.run();
   spdlog::info("quanyu stopped");

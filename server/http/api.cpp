@@ -1,6 +1,7 @@
 #include "server/http/api.hpp"
 
 #include <google/protobuf/util/json_util.h>
+#include <openssl/evp.h>
 
 #include <charconv>
 #include <cmath>
@@ -77,6 +78,23 @@ std::vector<std::string> split_commas(std::string_view text) {
   return parts;
 }
 
+/// Standard base64 (RFC 4648), as in HTTP Basic credentials; empty when it does not decode.
+std::string base64_decode(std::string_view text) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
+  if (text.empty() || text.size() % 4 != 0 || text.size() > 4096) return {};
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return {};
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  std::size_t size = static_cast<std::size_t>(n);
+  if (text.back() == '=') --size;
+  if (text[text.size() - 2] == '=') --size;
+  out.resize(size);
+  return out;
+}
+
 }  // namespace
 
 Api::Api(const Config& config, const gis::LayerSet& layers, EngineService& engine)
@@ -88,10 +106,24 @@ Api::Api(const Config& config, const gis::LayerSet& layers, EngineService& engin
 const TokenConfig* Api::authenticate(const Request& request) const {
   const std::string& header = request.header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
-    return nullptr;
+  constexpr std::string_view kBasic = "Basic ";
+  if (header.size() > kBearer.size() && header.compare(0, kBearer.size(), kBearer) == 0) {
+    return find_token(config_, std::string_view(header).substr(kBearer.size()));
   }
-  return find_token(config_, std::string_view(header).substr(kBearer.size()));
+  // Cameras pushing events can often only be given a user name and password, or a URL: for
+  // the device push routes the token may come as the Basic password or as ?token=.
+  const bool device_push = request.path().rfind("/api/v1/feeds/", 0) == 0;
+  if (!device_push) return nullptr;
+  if (header.size() > kBasic.size() && header.compare(0, kBasic.size(), kBasic) == 0) {
+    const std::string decoded = base64_decode(std::string_view(header).substr(kBasic.size()));
+    const auto colon = decoded.find(':');
+    if (colon == std::string::npos) return nullptr;
+    return find_token(config_, std::string_view(decoded).substr(colon + 1));
+  }
+  for (const auto& [name, value] : parse_query(request.query())) {
+    if (name == "token") return find_token(config_, value);
+  }
+  return nullptr;
 }
 
 void Api::refuse(const Response& response) {
@@ -159,6 +191,7 @@ void Api::handle(Request request, Reply reply_to) {
     if (!get) return method_not_allowed("GET");
     return reply(session(scope));
   }
+  if (feed_routes_ && feed_routes_(request, scope, reply)) return;
   if (!scope.may_read()) {
     return reply(error_response(403, "forbidden", "a feed token may only ingest observations"));
   }

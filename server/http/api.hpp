@@ -27,6 +27,10 @@ class Api {
 
   /// Refusals by reason (error code), for /metrics.
   std::map<std::string, std::uint64_t> refusals() const;
+  /// Routes of the feed adapters (camera push, CAP): returns false for a request not theirs.
+  using FeedRoutes = std::function<bool(const Request&, const Scope&, const Reply&)>;
+  void set_feed_routes(FeedRoutes routes) { feed_routes_ = std::move(routes); }
+
   /// Extra text appended to /metrics by the network and live layers.
   void set_metrics_source(std::function<std::string()> source) {
     metrics_source_ = std::move(source);
@@ -60,6 +64,7 @@ class Api {
   EngineService& engine_;
   std::chrono::steady_clock::time_point started_;
   std::function<std::string()> metrics_source_;
+  FeedRoutes feed_routes_;
   /// Per-token ingest budget (token bucket): observations available and when last refilled.
   struct Bucket {
     double available = 0.0;

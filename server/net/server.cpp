@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/http/api.hpp"
+#include "server/ingest/feeds.hpp"
 #include "server/live/engine_service.hpp"
 #include "server/live/situation_hub.hpp"
 
@@ -188,6 +189,7 @@ struct Server::Impl {
         engine(ioc, c, layers),
         api(c, layers, engine),
         hub(engine, c, live_options(c.live)),
+        feeds(ioc, c, layers, engine),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
         state{api, hub, c.body_limit_bytes} {
@@ -199,8 +201,12 @@ struct Server::Impl {
           std::to_string(state.refusals_body_limit.load()) +
           "\nquanyu_http_refusals_total{reason=\"header_too_large\"} " +
           std::to_string(state.refusals_header_limit.load()) + "\n";
-      return out + hub.metrics();
+      return out + hub.metrics() + feeds.metrics();
     });
+    api.set_feed_routes(
+        [this](const http::Request& request, const Scope& scope, const http::Api::Reply& reply) {
+          return feeds.route(request, scope, reply);
+        });
   }
 
   void accept() {
@@ -225,6 +231,7 @@ struct Server::Impl {
     spdlog::info("stopping ({}): no new connections, finishing requests in flight", why);
     beast::error_code ec;
     acceptor.close(ec);
+    feeds.stop();
     // WebSocket clients are told at once (close code 1001, going away).
     hub.shutdown();
     // Give open sessions a short grace period, then flush the journal and stop the loop.
@@ -256,10 +263,12 @@ struct Server::Impl {
   EngineService engine;
   http::Api api;
   SituationHub hub;  ///< after the engine: it listens to it
+  Feeds feeds;       ///< after the engine: it stores through it
   std::atomic<bool> finishing{false};
   tcp::acceptor acceptor;
   asio::signal_set signals;
   SharedState state;
+  std::vector<std::pair<std::string, std::string>> feed_listeners;
 };
 
 Server::Server(const Config& config, const gis::LayerSet& layers)
@@ -282,7 +291,12 @@ std::pair<std::string, std::uint16_t> Server::listen() {
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::runtime_error("listen on " + where + ": " + ec.message());
   const auto bound = acceptor.local_endpoint();
+  impl_->feed_listeners = impl_->feeds.start();
   return {bound.address().to_string(), bound.port()};
+}
+
+const std::vector<std::pair<std::string, std::string>>& Server::feed_listeners() const {
+  return impl_->feed_listeners;
 }
 
 void Server::run() {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "gis/layers/layer_set.hpp"
 #include "server/config/config.hpp"
@@ -23,6 +24,9 @@ class Server {
   /// Binds and listens; returns the bound host and port (port 0 in the config picks a free one).
   /// Throws std::runtime_error naming the address when it cannot bind.
   std::pair<std::string, std::uint16_t> listen();
+
+  /// After listen(): each enabled feed and where it listens (or which broker it reads).
+  const std::vector<std::pair<std::string, std::string>>& feed_listeners() const;
 
   /// Serves on the I/O threads until SIGINT or SIGTERM (or stop()), then stops gracefully:
   /// stops accepting, lets requests in flight finish (up to a few seconds), closes sockets.

@@ -63,6 +63,29 @@ class Process {
     return false;
   }
 
+  /// The same for stderr (where quanyu logs), counting only occurrences after the first
+  /// `skip` of them, so a test can wait for the next one.
+  bool wait_for_stderr(const std::string& needle, std::chrono::milliseconds timeout,
+                       std::size_t skip = 0) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      drain(std::chrono::milliseconds(50));
+      if (count_in_stderr(needle) > skip) return true;
+      if (exited()) return false;
+    }
+    return false;
+  }
+
+  /// Complete lines of stderr containing `needle`.
+  std::size_t count_in_stderr(const std::string& needle) const {
+    std::size_t n = 0;
+    for (auto at = stderr_.find(needle); at != std::string::npos;
+         at = stderr_.find(needle, at + 1)) {
+      if (stderr_.find('\n', at) != std::string::npos) ++n;
+    }
+    return n;
+  }
+
   void signal(int number) { ::kill(pid_, number); }
 
   /// Waits for the process to end; returns its exit code, or -1 on timeout or a signal death.
