@@ -79,6 +79,13 @@ std::unique_ptr<const LayerSet> LayerSet::load(const std::vector<LayerSpec>& spe
         spdlog::warn("sensor id '{}' appears in layers {} and {}: the first one is used",
                      feature.id, it->second.layer->name, layer.name);
       }
+      if (const auto* code = layer.field(feature, "stationCode")) {
+        const std::string text = to_text(*code);
+        if (!text.empty() && !set->stations_.try_emplace(text, feature.id).second) {
+          spdlog::warn("stationCode '{}' is given to sensors '{}' and '{}': the first one is used",
+                       text, set->stations_.at(text), feature.id);
+        }
+      }
     }
   }
   spdlog::info("nearest indexes built: {} resources, {} sensitive sites, {} sensors ({:.1f} ms)",
@@ -97,6 +104,11 @@ const Layer* LayerSet::find(std::string_view name) const {
 const LayerSet::SensorRef* LayerSet::sensor(std::string_view id) const {
   const auto it = sensors_.find(std::string(id));
   return it == sensors_.end() ? nullptr : &it->second;
+}
+
+const std::string* LayerSet::sensor_by_station(std::string_view station_code) const {
+  const auto it = stations_.find(std::string(station_code));
+  return it == stations_.end() ? nullptr : &it->second;
 }
 
 }  // namespace quanyu::gis

@@ -41,6 +41,9 @@ class LayerSet {
     const Feature* feature;
   };
   const SensorRef* sensor(std::string_view id) const;
+  /// The id of the sensor whose `stationCode` (an SL 651 station address) is `station_code`,
+  /// or nullptr.
+  const std::string* sensor_by_station(std::string_view station_code) const;
 
  private:
   LayerSet() = default;
@@ -51,6 +54,7 @@ class LayerSet {
   std::unique_ptr<NearestIndex> resources_;
   std::unique_ptr<NearestIndex> sensitive_;
   std::unordered_map<std::string, SensorRef> sensors_;
+  std::unordered_map<std::string, std::string> stations_;  ///< stationCode -> sensor id
 };
 
 }  // namespace quanyu::gis

@@ -47,6 +47,14 @@ TEST_F(PrepareTest, SmokeDetectionIsLocatedInItsDistrict) {
   EXPECT_EQ(result->id(), "s1");
 }
 
+TEST(SensorRegistry, StationCodesFindTheirGauge) {
+  // SL 651 stations identify themselves by address; the sensor layer's stationCode maps it.
+  const auto* id = test::shipped_layers().sensor_by_station("0060105001");
+  ASSERT_NE(id, nullptr);
+  EXPECT_EQ(*id, "WG-0060105001");
+  EXPECT_EQ(test::shipped_layers().sensor_by_station("9999999999"), nullptr);
+}
+
 TEST_F(PrepareTest, SensorRegistryGivesPositionAndThresholds) {
   auto reading = test::gauge("", "WG-0060105001", 208.0, kT0);
   const auto result = prepare(reading);
