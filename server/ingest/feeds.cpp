@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "server/ingest/feed_sink.hpp"
+#include "server/ingest/gb28181/sip_server.hpp"
 #include "server/ingest/mqtt/mqtt_client.hpp"
 #include "server/ingest/sl651/listener.hpp"
 #include "server/live/engine_service.hpp"
@@ -29,6 +30,7 @@ struct Feeds::Impl {
   std::vector<std::unique_ptr<FeedSink>> sinks;  ///< one per Feed
   std::unique_ptr<MqttFeed> mqtt;
   std::unique_ptr<Sl651Listener> sl651;
+  std::unique_ptr<SipServer> gb28181;
 };
 
 Feeds::Feeds(boost::asio::io_context& ioc, const Config& config, const gis::LayerSet& layers,
@@ -40,6 +42,11 @@ Feeds::~Feeds() = default;
 std::vector<std::pair<std::string, std::string>> Feeds::start() {
   std::vector<std::pair<std::string, std::string>> listening;
   const auto& feeds = impl_->config.feeds;
+  if (feeds.gb28181.enabled) {
+    impl_->gb28181 =
+        std::make_unique<SipServer>(impl_->ioc, feeds.gb28181, impl_->sink(Feed::gb28181));
+    for (auto& entry : impl_->gb28181->start()) listening.push_back(std::move(entry));
+  }
   if (feeds.sl651.enabled) {
     impl_->sl651 = std::make_unique<Sl651Listener>(impl_->ioc, feeds.sl651, impl_->layers,
                                                    impl_->sink(Feed::sl651));
@@ -58,6 +65,7 @@ std::vector<std::pair<std::string, std::string>> Feeds::start() {
 void Feeds::stop() {
   if (impl_->mqtt) impl_->mqtt->stop();
   if (impl_->sl651) impl_->sl651->stop();
+  if (impl_->gb28181) impl_->gb28181->stop();
 }
 
 bool Feeds::route(const http::Request&, const Scope&, const std::function<void(http::Response)>&) {
