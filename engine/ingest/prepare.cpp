@@ -302,10 +302,19 @@ Result<v1::Observation> Preparer::prepare(v1::Observation o, std::int64_t now_us
       // A warning covers an area, not a device: without a position it is placed at the centre
       // of its first area.
       if (!o.has_position()) {
-        const auto centre = warning_centre(o.published_warning());
+        auto centre = warning_centre(o.published_warning());
+        // Chinese warnings often name their area only by its code: place them in that district.
+        for (const auto& area : o.published_warning().areas()) {
+          for (const auto& code : area.geocodes()) {
+            if (!centre && code.rfind("adcode=", 0) == 0) {
+              if (auto point = layers_.district_point(code.substr(7, 6))) centre = *point;
+            }
+          }
+        }
         if (!centre) {
           return invalid("position",
-                         "required: the warning has no polygon or circle to place it by",
+                         "required: the warning has no polygon or circle, nor the adcode of a "
+                         "district of the jurisdiction, to place it by",
                          "invalid_observation");
         }
         o.mutable_position()->set_x(centre->lon);

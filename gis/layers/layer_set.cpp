@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 
 namespace quanyu::gis {
 namespace {
@@ -61,6 +63,44 @@ std::unique_ptr<const LayerSet> LayerSet::load(const std::vector<LayerSpec>& spe
   jurisdiction_options.tolerance_m = options.jurisdiction_tolerance_m;
   set->jurisdiction_ =
       std::make_unique<JurisdictionIndex>(std::move(districts), jurisdiction_options);
+
+  // A point inside each district, for what names a district rather than a place (a published
+  // warning with only an adcode): the centre of its bounding box when that lies inside it, else
+  // the inside point of a 24 x 24 grid over the box nearest to that centre.
+  for (const auto& district : set->jurisdiction_->districts()) {
+    BBox box;
+    for (const auto& polygon : district.area) {
+      for (const auto& ring : polygon.rings) {
+        for (const auto& p : ring) box.expand(p);
+      }
+    }
+    if (box.empty()) continue;
+    const LonLat centre{(box.min_lon + box.max_lon) / 2, (box.min_lat + box.max_lat) / 2};
+    auto inside = [&](LonLat p) {
+      const auto match = set->jurisdiction_->locate(p);
+      return match.kind == JurisdictionMatch::Kind::inside &&
+             match.district->adcode == district.adcode;
+    };
+    std::optional<LonLat> best;
+    if (inside(centre)) {
+      best = centre;
+    } else {
+      double best_d = std::numeric_limits<double>::infinity();
+      constexpr int kGrid = 24;
+      for (int i = 0; i < kGrid; ++i) {
+        for (int j = 0; j < kGrid; ++j) {
+          const LonLat p{box.min_lon + (box.max_lon - box.min_lon) * (i + 0.5) / kGrid,
+                         box.min_lat + (box.max_lat - box.min_lat) * (j + 0.5) / kGrid};
+          const double d = std::hypot(p.lon - centre.lon, p.lat - centre.lat);
+          if (d < best_d && inside(p)) {
+            best = p;
+            best_d = d;
+          }
+        }
+      }
+    }
+    if (best) set->district_points_.emplace(district.adcode, *best);
+  }
   const auto& stats = set->jurisdiction_->stats();
   spdlog::info(
       "jurisdiction index built: {} districts, {} edges, {}x{} cells ({} on borders) ({:.1f} ms)",
@@ -104,6 +144,12 @@ const Layer* LayerSet::find(std::string_view name) const {
 const LayerSet::SensorRef* LayerSet::sensor(std::string_view id) const {
   const auto it = sensors_.find(std::string(id));
   return it == sensors_.end() ? nullptr : &it->second;
+}
+
+std::optional<LonLat> LayerSet::district_point(std::string_view adcode) const {
+  const auto it = district_points_.find(std::string(adcode));
+  if (it == district_points_.end()) return std::nullopt;
+  return it->second;
 }
 
 const std::string* LayerSet::sensor_by_station(std::string_view station_code) const {

@@ -4,6 +4,7 @@
 /// registry. Immutable after load(), so any number of threads may query it at once.
 
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -45,6 +46,10 @@ class LayerSet {
   /// or nullptr.
   const std::string* sensor_by_station(std::string_view station_code) const;
 
+  /// A point inside the district with this adcode (deterministic), or nullopt when no district
+  /// has it.
+  std::optional<LonLat> district_point(std::string_view adcode) const;
+
  private:
   LayerSet() = default;
 
@@ -54,7 +59,8 @@ class LayerSet {
   std::unique_ptr<NearestIndex> resources_;
   std::unique_ptr<NearestIndex> sensitive_;
   std::unordered_map<std::string, SensorRef> sensors_;
-  std::unordered_map<std::string, std::string> stations_;  ///< stationCode -> sensor id
+  std::unordered_map<std::string, std::string> stations_;    ///< stationCode -> sensor id
+  std::unordered_map<std::string, LonLat> district_points_;  ///< adcode -> a point inside it
 };
 
 }  // namespace quanyu::gis

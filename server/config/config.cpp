@@ -280,20 +280,26 @@ void read_feeds(const Reader& reader, const YAML::Node& feeds, const std::string
   }
   if (const YAML::Node n = feeds["cap"]) {
     const std::string s = "feeds.cap";
-    check_keys(reader, n, s, {"enabled", "sender", "sender_name", "admin_code", "sender_code"});
+    check_keys(reader, n, s,
+               {"enabled", "sender", "sender_name", "admin_code", "region_name", "agency_code",
+                "unit_code"});
     auto& c = out.cap;
     c.enabled = reader.get<bool>(n, "enabled", s + ".enabled", c.enabled);
     c.sender = reader.get<std::string>(n, "sender", s + ".sender", c.sender);
     c.sender_name = reader.get<std::string>(n, "sender_name", s + ".sender_name", c.sender_name);
     c.admin_code = reader.get<std::string>(n, "admin_code", s + ".admin_code", c.admin_code);
-    c.sender_code = reader.get<std::string>(n, "sender_code", s + ".sender_code", c.sender_code);
+    c.region_name = reader.get<std::string>(n, "region_name", s + ".region_name", c.region_name);
+    c.agency_code = reader.get<std::string>(n, "agency_code", s + ".agency_code", c.agency_code);
+    c.unit_code = reader.get<std::string>(n, "unit_code", s + ".unit_code", c.unit_code);
     if (c.sender.empty() || c.sender.find_first_of(" ,<&") != std::string::npos) {
       reader.fail(s + ".sender", "must be non-empty, without spaces, commas, < or &");
     }
     if (!is_digits(c.admin_code, 6) && !is_digits(c.admin_code, 12)) {
       reader.fail(s + ".admin_code", "must be a 6- or 12-digit administrative division code");
     }
-    if (c.sender_code.empty()) reader.fail(s + ".sender_code", "must not be empty");
+    if (!is_digits(c.agency_code, 3))
+      reader.fail(s + ".agency_code", "must be 3 digits (GB/T 4657)");
+    if (!is_digits(c.unit_code, 3)) reader.fail(s + ".unit_code", "must be 3 digits");
   }
 }
 

@@ -103,7 +103,9 @@ struct CapConfig {
   std::string sender = "quanyu@yjj.cq.gov.cn";   ///< CAP sender of exported alerts
   std::string sender_name = "重庆市应急管理局";  ///< CAP senderName
   std::string admin_code = "500000";   ///< region code in exported identifiers (GB/T 2260)
-  std::string sender_code = "000000";  ///< issuing unit's code in exported identifiers
+  std::string region_name = "重庆市";  ///< areaDesc when an incident has no district
+  std::string agency_code = "000";     ///< issuing agency, GB/T 4657 (3 digits)
+  std::string unit_code = "000";       ///< issuing unit within the agency (3 digits)
 };
 
 struct FeedsConfig {

@@ -55,6 +55,19 @@ TEST(SensorRegistry, StationCodesFindTheirGauge) {
   EXPECT_EQ(test::shipped_layers().sensor_by_station("9999999999"), nullptr);
 }
 
+TEST(DistrictPoints, EveryDistrictHasAPointInsideIt) {
+  const auto& layers = test::shipped_layers();
+  ASSERT_EQ(layers.jurisdiction().districts().size(), 38U);
+  for (const auto& district : layers.jurisdiction().districts()) {
+    const auto point = layers.district_point(district.adcode);
+    ASSERT_TRUE(point.has_value()) << district.name;
+    const auto match = layers.jurisdiction().locate(*point);
+    EXPECT_EQ(match.kind, gis::JurisdictionMatch::Kind::inside) << district.name;
+    EXPECT_EQ(match.district->adcode, district.adcode) << district.name;
+  }
+  EXPECT_FALSE(layers.district_point("110000").has_value());
+}
+
 TEST_F(PrepareTest, SensorRegistryGivesPositionAndThresholds) {
   auto reading = test::gauge("", "WG-0060105001", 208.0, kT0);
   const auto result = prepare(reading);
@@ -167,6 +180,15 @@ TEST_F(PrepareTest, WarningsArePlacedByTheirFirstAreaAndChecked) {
   ASSERT_TRUE(placed.ok()) << placed.error().message;
   EXPECT_NEAR(placed->location().lon(), 106.57, 1e-9);
   EXPECT_NEAR(placed->location().lat(), 29.56, 1e-9);
+
+  // Only an adcode: placed inside that district.
+  auto by_code = test::warning("W-7", W::MSG_TYPE_ALERT, v1::SEVERITY_RED, kT0, 0, 0);
+  by_code.mutable_published_warning()->mutable_areas(0)->clear_circles();
+  by_code.mutable_published_warning()->mutable_areas(0)->add_geocodes("adcode=500116");
+  auto coded = prepare(by_code);
+  ASSERT_TRUE(coded.ok()) << coded.error().message;
+  EXPECT_EQ(coded->district().adcode(), "500116");
+  EXPECT_EQ(coded->district().match(), v1::DistrictRef::MATCH_INSIDE);
 
   auto no_area = test::warning("W-3", W::MSG_TYPE_ALERT, v1::SEVERITY_RED, kT0, 0, 0);
   no_area.mutable_published_warning()->clear_areas();
