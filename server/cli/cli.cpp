@@ -1,6 +1,7 @@
 #include "server/cli/cli.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/cfg/env.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -263,6 +264,9 @@ int run_cli(int argc, char** argv) {
   // Logs go to stderr; stdout carries only what a command is asked for (the URL, a table, a hash).
   spdlog::set_default_logger(spdlog::stderr_color_mt("quanyu"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  // SPDLOG_LEVEL=debug (or warn, ...) in the environment sets the log level, e.g. to see every
+  // feed message accepted.
+  spdlog::cfg::load_env_levels();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << kUsage;

@@ -110,6 +110,58 @@ TEST(Config, ErrorsNameTheKey) {
   EXPECT_THAT(expect_config_error("layers: [\n"), testing::HasSubstr("line "));
 }
 
+TEST(Config, ShippedFeedsSection) {
+  const Config config = load_config(test::config_dir() + "/quanyu.yaml");
+  const auto& f = config.feeds;
+  EXPECT_FALSE(f.gb28181.enabled);
+  EXPECT_EQ(f.gb28181.udp.host, "0.0.0.0");
+  EXPECT_EQ(f.gb28181.udp.port, 5060);
+  EXPECT_EQ(f.gb28181.sip_id, "50000000002000000001");
+  EXPECT_FALSE(f.gb28181.require_register);
+  EXPECT_FALSE(f.sl651.enabled);
+  EXPECT_EQ(f.sl651.tcp.port, 5005);
+  EXPECT_TRUE(f.camera_push.enabled);
+  EXPECT_FALSE(f.mqtt.enabled);
+  EXPECT_EQ(f.mqtt.topics, (std::vector<std::string>{"quanyu/observations/#"}));
+  EXPECT_TRUE(f.cap.enabled);
+  EXPECT_EQ(f.cap.admin_code, "500000");
+  EXPECT_EQ(f.cap.agency_code, "000");
+}
+
+TEST(Config, FeedErrorsNameTheKey) {
+  const std::string layers(kMinimalLayers);
+  EXPECT_THAT(expect_config_error("feeds: {sl651: {enabled: true}}\n" + layers),
+              testing::HasSubstr("feeds.sl651.tcp: required when enabled"));
+  EXPECT_THAT(expect_config_error("feeds: {sl651: {tcp: 'here'}}\n" + layers),
+              testing::HasSubstr("feeds.sl651.tcp: 'here' is not HOST:PORT"));
+  EXPECT_THAT(
+      expect_config_error("feeds: {gb28181: {enabled: true, udp: '0.0.0.0:5060'}}\n" + layers),
+      testing::HasSubstr("feeds.gb28181.password: required"));
+  EXPECT_THAT(expect_config_error("feeds: {gb28181: {sip_id: '123'}}\n" + layers),
+              testing::HasSubstr("feeds.gb28181.sip_id: must be a 20-digit SIP id"));
+  EXPECT_THAT(expect_config_error("feeds: {gb28181: {enabled: true, password: x}}\n" + layers),
+              testing::HasSubstr("neither udp nor tcp"));
+  EXPECT_THAT(
+      expect_config_error("feeds: {gb28181: {devices: [{id: '1', password: x}]}}\n" + layers),
+      testing::HasSubstr("feeds.gb28181.devices[0].id: must be a 20-digit device id"));
+  EXPECT_THAT(
+      expect_config_error("feeds: {mqtt: {enabled: true, broker: '127.0.0.1:1883'}}\n" + layers),
+      testing::HasSubstr("feeds.mqtt.topics: required when enabled"));
+  EXPECT_THAT(
+      expect_config_error("feeds: {mqtt: {client_id: 'a-client-id-longer-than-23'}}\n" + layers),
+      testing::HasSubstr("feeds.mqtt.client_id: must be 1 to 23 characters"));
+  EXPECT_THAT(expect_config_error("feeds: {mqtt: {keepalive_s: 0}}\n" + layers),
+              testing::HasSubstr("feeds.mqtt.keepalive_s: must be positive"));
+  EXPECT_THAT(expect_config_error("feeds: {cap: {admin_code: '5000'}}\n" + layers),
+              testing::HasSubstr("feeds.cap.admin_code: must be a 6- or 12-digit"));
+  EXPECT_THAT(expect_config_error("feeds: {cap: {sender: 'a b'}}\n" + layers),
+              testing::HasSubstr("feeds.cap.sender: must be non-empty, without spaces"));
+  EXPECT_THAT(expect_config_error("feeds: {cap: {agency_code: '4160'}}\n" + layers),
+              testing::HasSubstr("feeds.cap.agency_code: must be 3 digits"));
+  EXPECT_THAT(expect_config_error("feeds: {onvif: {}}\n" + layers),
+              testing::HasSubstr("feeds.onvif: unknown key"));
+}
+
 TEST(Config, MissingFileIsNamed) {
   try {
     (void)load_config("/nonexistent/quanyu.yaml");

@@ -214,6 +214,9 @@ TEST_F(ScenarioTest, EveryObservationIsValid) {
           gauges.insert(g.gauge_id());
           break;
         }
+        case v1::Observation::kPublishedWarning:
+          ADD_FAILURE() << "the simulator does not publish warnings";
+          break;
         case v1::Observation::PAYLOAD_NOT_SET:
           ADD_FAILURE() << "no payload";
           break;
