@@ -63,14 +63,15 @@ describe('PointBuffer', () => {
     expect(mercator(0, 0)).toEqual([0.5, 0.5]);
   });
 
-  it('writes the kind as its shape index: fire 0, flood 1, security (and unknown kinds) 2', () => {
-    const points = new PointBuffer(4);
+  it('writes the kind as its shape index: fire 0, flood 1, security (and unknown kinds) 2, published warnings 3 (a circle)', () => {
+    const points = new PointBuffer(5);
     points.set(feature({ id: 'f' }));
     points.set(feature({ id: 'w', kind: 'INCIDENT_KIND_FLOOD' }));
     points.set(feature({ id: 's', kind: 'INCIDENT_KIND_SECURITY' }));
     points.set(feature({ id: 'u', kind: 'INCIDENT_KIND_UNSPECIFIED' }));
+    points.set(feature({ id: 'p', kind: 'INCIDENT_KIND_WARNING' }));
     const kindOf = (id: string) => points.data[(points.slotOf(id) ?? 0) * POINT_FLOATS + 3];
-    expect([kindOf('f'), kindOf('w'), kindOf('s'), kindOf('u')]).toEqual([0, 1, 2, 2]);
+    expect([kindOf('f'), kindOf('w'), kindOf('s'), kindOf('u'), kindOf('p')]).toEqual([0, 1, 2, 2, 3]);
     expect([...KIND_INDEX.keys()]).toEqual(KIND_SHAPES);
     points.clean();
     points.set(feature({ id: 'f', kind: 'INCIDENT_KIND_FLOOD' }));

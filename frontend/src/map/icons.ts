@@ -67,13 +67,18 @@ function gauge(colour: string): Draw {
   };
 }
 
-/** The shape an incident kind is drawn with (incidentShapes.ts): `fire`, `flood` or `security` (any other kind). */
+/**
+ * The shape an incident kind is drawn with (incidentShapes.ts): `fire`, `flood`, `warning` (a
+ * published warning: not in KIND_SHAPES, so drawn as a circle) or `security` (any other kind).
+ */
 export function kindKey(kind: string | undefined): string {
   switch (kind) {
     case 'INCIDENT_KIND_FIRE':
       return 'fire';
     case 'INCIDENT_KIND_FLOOD':
       return 'flood';
+    case 'INCIDENT_KIND_WARNING':
+      return 'warning';
     default:
       return 'security';
   }
