@@ -48,7 +48,8 @@ TEST(ContentType, MalformedNamesTheProblem) {
 // stream. Its Content-Length counts the line end after the event line (39, 38) but not after
 // "Heartbeat" (9); both must come out as the event text.
 TEST(Multipart, DahuaExampleWithInconsistentContentLengths) {
-  auto m = split_multipart(sample("dahua_eventmanager_stream.bin"), "myboundary");
+  const std::string stream = sample("dahua_eventmanager_stream.bin");  // the parts are views into it
+  auto m = split_multipart(stream, "myboundary");
   ASSERT_TRUE(m) << m.error().message;
   ASSERT_EQ(m->parts.size(), 3u);
   EXPECT_FALSE(m->closed);
@@ -86,7 +87,8 @@ TEST(Multipart, ContentLengthCarriesBinaryPastAFakeDelimiter) {
 // delimiter and its headers, and JPEG parts whose Content-Length (4, 5) is smaller than what
 // they carry, so the delimiter decides.
 TEST(Multipart, CapturedThermalPushQuirks) {
-  auto m = split_multipart(sample("isapi_fire_thermal_multipart.bin"), "boundary");
+  const std::string stream = sample("isapi_fire_thermal_multipart.bin");  // the parts are views into it
+  auto m = split_multipart(stream, "boundary");
   ASSERT_TRUE(m) << m.error().message;
   ASSERT_EQ(m->parts.size(), 3u);
   EXPECT_TRUE(m->closed);
@@ -126,7 +128,8 @@ TEST(Multipart, EmptyPartBody) {
 }
 
 TEST(Multipart, MissingDelimiterIsAnError) {
-  auto m = split_multipart(sample("isapi_fielddetection_ver20.xml"), "MIME_boundary");
+  const std::string stream = sample("isapi_fielddetection_ver20.xml");  // the parts are views into it
+  auto m = split_multipart(stream, "MIME_boundary");
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().code, "invalid_multipart");
   EXPECT_NE(m.error().message.find("--MIME_boundary"), std::string::npos) << m.error().message;
@@ -138,7 +141,8 @@ TEST(Multipart, TruncatedPartsAreErrors) {
   // Cut inside the JPEG: its Content-Length runs past the end and no delimiter follows.
   const auto jpeg_at = body.find("\xFF\xD8\xFF\xE0");
   ASSERT_NE(jpeg_at, std::string::npos);
-  auto m = split_multipart(body.substr(0, jpeg_at + 40), "MIME_boundary");
+  const std::string cut = body.substr(0, jpeg_at + 40);
+  auto m = split_multipart(cut, "MIME_boundary");
   ASSERT_FALSE(m);
   EXPECT_NE(m.error().message.find("multipart part 2: Content-Length 152"), std::string::npos)
       << m.error().message;
@@ -146,7 +150,8 @@ TEST(Multipart, TruncatedPartsAreErrors) {
 
   // Cut inside the second part's headers.
   const auto headers_at = body.find("Content-Disposition");
-  m = split_multipart(body.substr(0, headers_at + 30), "MIME_boundary");
+  const std::string cut_headers = body.substr(0, headers_at + 30);
+  m = split_multipart(cut_headers, "MIME_boundary");
   ASSERT_FALSE(m);
   EXPECT_NE(m.error().message.find("multipart part 2: header block"), std::string::npos)
       << m.error().message;
