@@ -9,18 +9,11 @@
 #include <cstdlib>
 
 #include "engine/core/time.hpp"
+#include "server/ingest/common/text.hpp"
 
 namespace quanyu::ingest::camera_push::detail {
 
-std::string_view trim(std::string_view s) {
-  std::size_t b = 0;
-  std::size_t e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) {
-    --e;
-  }
-  return s.substr(b, e - b);
-}
+std::string_view trim(std::string_view s) { return ingest::trim(s); }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -28,16 +21,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+bool iequals(std::string_view a, std::string_view b) { return ingest::iequals(a, b); }
 
 std::string quoted(std::string_view s, std::size_t max) {
   std::string out = "\"";

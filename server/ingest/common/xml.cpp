@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "server/ingest/common/charset.hpp"
+#include "server/ingest/common/text.hpp"
 
 namespace quanyu::ingest::xml {
 namespace {
@@ -15,13 +16,7 @@ std::string_view view(const xmlChar* s) {
   return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view{};
 }
 
-std::string trim(std::string_view s) {
-  std::size_t b = 0;
-  std::size_t e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
+std::string trim(std::string_view s) { return std::string(ingest::trim(s, " \t\r\n\f\v")); }
 
 // libxml2 reports errors through a per-thread handler that prints to stderr by default; feeds
 // log their own one-line errors, so the handler is silenced and the context's last error read.

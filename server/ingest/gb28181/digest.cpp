@@ -1,4 +1,5 @@
 #include "server/ingest/gb28181/digest.hpp"
+#include "server/ingest/common/text.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -12,23 +13,7 @@ namespace {
 
 constexpr std::string_view kHex = "0123456789abcdef";
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool is_lws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_lws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_lws(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 bool is_hex(std::string_view s) {
   for (const char c : s) {
@@ -209,7 +194,7 @@ bool verify_digest(const DigestCredentials& c, std::string_view method, std::str
       digest_response(digest_ha1(c.username, c.realm, password), c, method);
   if (c.response.size() != expected.size()) return false;
   std::string given = c.response;
-  for (char& ch : given) ch = lower(ch);
+  for (char& ch : given) ch = ascii_lower(ch);
   return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 

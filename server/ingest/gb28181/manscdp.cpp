@@ -1,4 +1,5 @@
 #include "server/ingest/gb28181/manscdp.hpp"
+#include "server/ingest/common/text.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -16,16 +17,6 @@ constexpr std::size_t kMaxIdLength = 32;
 // The engine refuses descriptions over 1024 bytes; an alarm is worth more than its wording, so a
 // long description is cut (at a character boundary) rather than the alarm refused.
 constexpr std::size_t kMaxDescriptionBytes = 1024;
-
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 Error invalid(std::string message) { return Error{"invalid_manscdp", std::move(message)}; }
 

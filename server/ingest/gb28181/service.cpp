@@ -1,4 +1,5 @@
 #include "server/ingest/gb28181/service.hpp"
+#include "server/ingest/common/text.hpp"
 
 #include <array>
 #include <cctype>
@@ -15,21 +16,7 @@ constexpr std::int64_t kMicros = 1'000'000;
 constexpr std::string_view kAllow = "REGISTER, MESSAGE, NOTIFY, OPTIONS, ACK";
 constexpr std::string_view kManscdp = "Application/MANSCDP+xml";
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) { return ingest::trim(s, " \t"); }
 
 // For the log line: printable and bounded, since it comes from the device.
 std::string loggable(std::string_view s) {

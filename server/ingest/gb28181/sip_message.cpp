@@ -1,4 +1,5 @@
 #include "server/ingest/gb28181/sip_message.hpp"
+#include "server/ingest/common/text.hpp"
 
 #include <array>
 #include <cctype>
@@ -28,16 +29,6 @@ constexpr std::array<Compact, 13> kCompact = {{{'v', "Via"},
                                                {'u', "Allow-Events"},
                                                {'x', "Session-Expires"}}};
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
@@ -45,7 +36,7 @@ bool istarts_with(std::string_view s, std::string_view prefix) {
 std::string_view expand(std::string_view name) {
   if (name.size() == 1) {
     for (const auto& c : kCompact) {
-      if (lower(name[0]) == c.letter) return c.name;
+      if (ascii_lower(name[0]) == c.letter) return c.name;
     }
   }
   return name;
@@ -55,11 +46,7 @@ bool same_header(std::string_view a, std::string_view b) { return iequals(expand
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) { return ingest::trim(s, " \t"); }
 
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
