@@ -80,9 +80,45 @@ FeedSink::FeedSink(EngineService& engine, FeedMetrics& metrics, Feed feed)
       feed_(feed),
       actor_(std::string("feed:") + to_string(feed)) {}
 
+bool FeedSink::may_log(std::uint64_t& suppressed) {
+  const std::int64_t second = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::steady_clock::now().time_since_epoch())
+                                  .count();
+  const std::lock_guard lock(log_mutex_);
+  if (second != log_second_) {
+    log_second_ = second;
+    logged_this_second_ = 0;
+  }
+  if (logged_this_second_ >= kLogBurst) {
+    ++suppressed_;
+    return false;
+  }
+  ++logged_this_second_;
+  suppressed = suppressed_;
+  suppressed_ = 0;
+  return true;
+}
+
+namespace {
+std::string suppressed_note(std::uint64_t n) {
+  return n == 0 ? std::string() : " (" + std::to_string(n) + " earlier lines suppressed)";
+}
+}  // namespace
+
 void FeedSink::malformed(const std::string& device, const std::string& reason) {
   metrics_.count(feed_, FeedResult::malformed);
-  spdlog::warn("feed={} device={} malformed: {}", to_string(feed_), device, reason);
+  std::uint64_t suppressed = 0;
+  if (!may_log(suppressed)) return;
+  spdlog::warn("feed={} device={} malformed: {}{}", to_string(feed_), device, reason,
+               suppressed_note(suppressed));
+}
+
+void FeedSink::refused(const std::string& device, const std::string& reason) {
+  metrics_.count(feed_, FeedResult::refused);
+  std::uint64_t suppressed = 0;
+  if (!may_log(suppressed)) return;
+  spdlog::warn("feed={} device={} refused: {}{}", to_string(feed_), device, reason,
+               suppressed_note(suppressed));
 }
 
 void FeedSink::submit(std::vector<v1::Observation> observations, const std::string& device,
@@ -103,8 +139,11 @@ void FeedSink::submit(std::vector<v1::Observation> observations, const std::stri
                         std::to_string(observations.size()) + ": " + outcome.error;
       }
       metrics_.count(feed_, FeedResult::refused);
-      spdlog::warn("feed={} device={} refused ({}): {}", to_string(feed_), device,
-                   result.error().code, outcome.error);
+      std::uint64_t suppressed = 0;
+      if (may_log(suppressed)) {
+        spdlog::warn("feed={} device={} refused ({}): {}{}", to_string(feed_), device,
+                     result.error().code, outcome.error, suppressed_note(suppressed));
+      }
       done(outcome);
       return;
     }

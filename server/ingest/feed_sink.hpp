@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -85,17 +86,30 @@ class FeedSink {
 
   /// Counts (and logs, with the device and reason) a message that did not parse.
   void malformed(const std::string& device, const std::string& reason);
+  /// Counts (and logs) a message that parsed but cannot be taken (unknown station, unregistered
+  /// device).
+  void refused(const std::string& device, const std::string& reason);
   /// Counts a message that had nothing to store.
   void ignored() { metrics_.count(feed_, FeedResult::ignored); }
 
   Feed feed() const { return feed_; }
   FeedMetrics& metrics() { return metrics_; }
 
+  /// Whether a problem line may be logged now: at most kLogBurst lines per second per feed, so
+  /// a broken device sending thousands of bad messages cannot flood the log (every one is still
+  /// counted). The first line after a suppression says how many were left out.
+  bool may_log(std::uint64_t& suppressed);
+  static constexpr int kLogBurst = 20;
+
  private:
   EngineService& engine_;
   FeedMetrics& metrics_;
   Feed feed_;
   std::string actor_;  ///< recorded in the journal, e.g. "feed:sl651"
+  std::mutex log_mutex_;
+  std::int64_t log_second_ = 0;
+  int logged_this_second_ = 0;
+  std::uint64_t suppressed_ = 0;
 };
 
 }  // namespace quanyu::server

@@ -1,6 +1,7 @@
 // The HTTP API v1 routes, in-process, over the shipped configuration and layers.
 #include "server/http/api.hpp"
 #include "server/http/static_files.hpp"
+#include "server/ingest/feed_sink.hpp"
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
@@ -456,6 +457,58 @@ TEST_F(ApiTest, FeedsOverTheirRateGet429WithRetryAfter) {
   // Another token has its own budget.
   EXPECT_EQ(send("POST", "/api/v1/observations", body(4), "quanyu-demo-admin").status, 202);
   config_->feed_rate_per_s = 0.0;
+}
+
+// The sink every feed adapter stores through: a message is taken whole or not at all, and a
+// device sending only bad messages cannot flood the log.
+TEST_F(ApiTest, FeedSinkTakesAMessageWholeOrNotAtAll) {
+  FeedMetrics metrics;
+  FeedSink sink(*engine_, metrics, Feed::mqtt);
+  v1::Observation good;
+  good.set_id("sink-1");
+  good.set_source("mqtt:test");
+  *good.mutable_observed_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  good.mutable_gauge_reading()->set_gauge_id("WG-0060105001");
+  good.mutable_gauge_reading()->set_water_level_m(208.5);
+  v1::Observation bad = good;
+  bad.set_id("sink-2");
+  bad.mutable_gauge_reading()->set_rainfall_mm(-1);
+
+  std::optional<SubmitOutcome> outcome;
+  sink.submit({good, bad}, "mqtt:test", [&](const SubmitOutcome& o) { outcome = o; });
+  ASSERT_TRUE(outcome);  // a refusal is answered at once, before anything reaches the engine
+  EXPECT_EQ(outcome->result, FeedResult::refused);
+  EXPECT_THAT(outcome->error, testing::HasSubstr("observation 2 of 2: gaugeReading.rainfallMm"));
+  EXPECT_EQ(metrics.value(Feed::mqtt, FeedResult::refused), 1U);
+  EXPECT_THAT(get("/api/v1/incidents").body, testing::HasSubstr(R"("features":[])"));
+
+  outcome.reset();
+  sink.submit({good}, "mqtt:test", [&](const SubmitOutcome& o) { outcome = o; });
+  for (int i = 0; !outcome && i < 10'000; ++i) {
+    if (ioc_.run_for(std::chrono::milliseconds(1)) == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ioc_.restart();
+  }
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->result, FeedResult::accepted);
+  EXPECT_EQ(outcome->accepted, 1U);
+  EXPECT_EQ(metrics.value(Feed::mqtt, FeedResult::accepted), 1U);
+  EXPECT_THAT(metrics.render(),
+              testing::HasSubstr(R"(quanyu_feed_observations_total{feed="mqtt"} 1)"));
+
+  // Nothing to store: counted as ignored and answered at once.
+  outcome.reset();
+  sink.submit({}, "mqtt:test", [&](const SubmitOutcome& o) { outcome = o; });
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->result, FeedResult::ignored);
+
+  // At most kLogBurst problem lines a second; the rest are counted, not logged.
+  int logged = 0;
+  std::uint64_t suppressed = 0;
+  for (int i = 0; i < FeedSink::kLogBurst + 10; ++i) logged += sink.may_log(suppressed) ? 1 : 0;
+  EXPECT_LE(logged, FeedSink::kLogBurst);
+  EXPECT_GE(logged, 1);
 }
 
 }  // namespace

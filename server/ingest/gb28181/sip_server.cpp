@@ -223,9 +223,8 @@ void SipServer::Impl::on_message(std::string bytes, const std::string& peer,
         sink.malformed("gb28181:" + peer,
                        outcome.log.empty() ? outcome.reply->reason : outcome.log);
       } else if (status == 403 || status == 405 || status == 423 || status == 503) {
-        sink.metrics().count(Feed::gb28181, FeedResult::refused);
-        spdlog::info("feed=gb28181 peer={} {} {}: {}", peer, status, outcome.reply->reason,
-                     outcome.log);
+        sink.refused("gb28181:" + peer, std::to_string(status) + " " + outcome.reply->reason +
+                                            (outcome.log.empty() ? "" : ": " + outcome.log));
       } else {
         sink.ignored();
       }

@@ -159,9 +159,7 @@ class Sl651Session : public std::enable_shared_from_this<Sl651Session> {
     const std::string* gauge = layers_.sensor_by_station(station);
     if (gauge == nullptr) {
       // Acknowledged all the same: resending cannot make an unknown station known.
-      sink_.metrics().count(Feed::sl651, FeedResult::refused);
-      spdlog::warn("feed=sl651 device={} refused: station {} is not the stationCode of any sensor",
-                   device, station);
+      sink_.refused(device, "station " + station + " is not the stationCode of any sensor");
       reply(event);
       return done_event();
     }
