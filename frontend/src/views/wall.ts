@@ -120,7 +120,8 @@ export function mountWall(root: HTMLElement, ctx: ViewContext): View {
       cell('平均核查时长', formatDuration(k?.meanTimeToVerifyS), false, 'mttv'),
       cell('统计时间', formatBeijingClock(k?.asOf), false, 'as-of'),
     );
-    const ranked = [...summary.byDistrict.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 10);
+    // Nine rows fit under the four kinds of the KPI table at 1080p (and, scaled, at 4K).
+    const ranked = [...summary.byDistrict.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 9);
     const max = ranked[0]?.[1] ?? 1;
     kpiDistricts.replaceChildren(
       ...ranked.map(([adcode, n]) =>
