@@ -2,6 +2,7 @@
 # Installs what Quanyu needs from Debian 12's own packages, and nothing when it is all there.
 #   scripts/install-deps.sh          build and run dependencies
 #   scripts/install-deps.sh --test   also what the test suite starts (PostgreSQL/PostGIS, Chromium)
+#   scripts/install-deps.sh --bench  also what the benchmarks compare against (bench/README.md)
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -26,6 +27,14 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
   fi
 else
   packages+=(nodejs npm)
+fi
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(
+    iperf3 iproute2     # loopback TCP throughput (the machine's floor); ss to see listeners
+    mosquitto           # peer: MQTT over WebSocket fan-out
+    redis-server        # peer: Redis pub/sub fan-out
+    postgresql postgresql-15-postgis-3   # peer: spatial enrichment in PostGIS
+  )
 fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(
