@@ -190,7 +190,7 @@ struct Server::Impl {
         api(c, layers, engine),
         hub(engine, c, live_options(c.live)),
         feeds(ioc, c, layers, engine),
-        acceptor(ioc),
+        acceptor(asio::make_strand(ioc)),
         signals(ioc, SIGINT, SIGTERM),
         state{api, hub, c.body_limit_bytes} {
     api.set_metrics_source([this] {
@@ -214,7 +214,6 @@ struct Server::Impl {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec != asio::error::operation_aborted) spdlog::warn("accept: {}", ec.message());
-        if (!acceptor.is_open()) return;
       } else {
         // Responses and live frames are whole messages written at once: Nagle's algorithm would
         // only hold their last segment back until the peer's delayed ACK.
@@ -222,15 +221,21 @@ struct Server::Impl {
         socket.set_option(tcp::no_delay(true), ignored);
         std::make_shared<HttpSession>(std::move(socket), state)->run();
       }
-      accept();
+      // The acceptor lives on its own strand: re-arming it there serialises it with close().
+      asio::post(acceptor.get_executor(), [this] {
+        if (acceptor.is_open()) accept();
+      });
     });
   }
 
   void begin_stop(const char* why) {
     if (state.stopping.exchange(true)) return;
     spdlog::info("stopping ({}): no new connections, finishing requests in flight", why);
-    beast::error_code ec;
-    acceptor.close(ec);
+    // On the acceptor's strand: closing it must not race an accept completing on another thread.
+    asio::post(acceptor.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor.close(ec);
+    });
     feeds.stop();
     // WebSocket clients are told at once (close code 1001, going away).
     hub.shutdown();

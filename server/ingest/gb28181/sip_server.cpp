@@ -94,7 +94,7 @@ struct SipServer::Impl : std::enable_shared_from_this<Impl> {
         strand(asio::make_strand(io)),
         service(service_config(c)),
         udp_socket(strand),
-        acceptor(io),
+        acceptor(strand),
         expiry(strand) {}
 
   /// Every message, from either transport, goes through here on the strand.
@@ -328,11 +328,16 @@ void SipServer::Impl::accept_tcp() {
   acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](const error_code& ec,
                                                                             tcp::socket socket) {
     if (ec) {
-      if (!self->acceptor.is_open()) return;
-      spdlog::warn("feed=gb28181 accept: {}", ec.message());
-      return self->accept_tcp();
+      if (ec != asio::error::operation_aborted) {
+        spdlog::warn("feed=gb28181 accept: {}", ec.message());
+      }
+      // Re-armed on the strand the acceptor lives on, which is where stop() closes it.
+      return asio::post(self->strand, [self] {
+        if (self->acceptor.is_open()) self->accept_tcp();
+      });
     }
     asio::post(self->strand, [self, socket = std::move(socket)]() mutable {
+      if (self->acceptor.is_open()) self->accept_tcp();
       for (auto it = self->tcp_sessions.begin(); it != self->tcp_sessions.end();) {
         it = it->second.expired() ? self->tcp_sessions.erase(it) : std::next(it);
       }
@@ -345,7 +350,6 @@ void SipServer::Impl::accept_tcp() {
       self->tcp_sessions[session->peer()] = session;
       session->start();
     });
-    self->accept_tcp();
   });
 }
 

@@ -214,14 +214,15 @@ class Sl651Session : public std::enable_shared_from_this<Sl651Session> {
 
 struct Sl651Listener::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io, const Sl651Config& c, const gis::LayerSet& l, FeedSink& s)
-      : ioc(io), config(c), layers(l), sink(s), acceptor(io) {}
+      : ioc(io), config(c), layers(l), sink(s), acceptor(asio::make_strand(io)) {}
 
   void accept() {
     acceptor.async_accept(asio::make_strand(ioc),
                           [self = shared_from_this()](const error_code& ec, tcp::socket socket) {
                             if (ec) {
-                              if (!self->acceptor.is_open()) return;
-                              spdlog::warn("feed=sl651 accept: {}", ec.message());
+                              if (ec != asio::error::operation_aborted) {
+                                spdlog::warn("feed=sl651 accept: {}", ec.message());
+                              }
                             } else if (self->sessions_open() >= self->config.max_connections) {
                               spdlog::warn("feed=sl651 {} connections open: refusing another",
                                            self->config.max_connections);
@@ -234,7 +235,11 @@ struct Sl651Listener::Impl : std::enable_shared_from_this<Impl> {
                               }
                               session->start();
                             }
-                            self->accept();
+                            // The acceptor lives on its own strand: re-arming it there serialises
+                            // it with close().
+                            asio::post(self->acceptor.get_executor(), [self] {
+                              if (self->acceptor.is_open()) self->accept();
+                            });
                           });
   }
 
