@@ -54,11 +54,12 @@ int main(int argc, char** argv) {
       if (match.kind == JurisdictionMatch::Kind::inside) ++inside;
       neighbours += layers->resources().nearest(p, 5).size();
     }
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     rates.push_back(static_cast<double>(points.size()) / s);
   }
   std::sort(rates.begin(), rates.end());
-  std::printf("points=%zu inside=%zu neighbours=%zu rate=%.0f\n", points.size(), inside,
-              neighbours, rates[1]);
+  std::printf("points=%zu inside=%zu neighbours=%zu rate=%.0f\n", points.size(), inside, neighbours,
+              rates[1]);
   return 0;
 }

@@ -8,6 +8,12 @@
 
 namespace quanyu::server {
 
+std::int64_t wall_clock_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 const char* to_string(Feed feed) {
   switch (feed) {
     case Feed::gb28181:

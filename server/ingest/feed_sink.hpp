@@ -18,6 +18,9 @@ namespace quanyu::server {
 
 class EngineService;
 
+/// The wall clock in microseconds since the epoch: acknowledgement times of the adapters.
+std::int64_t wall_clock_us();
+
 enum class Feed { gb28181, sl651, isapi, dahua, mqtt, cap, count };
 const char* to_string(Feed feed);
 

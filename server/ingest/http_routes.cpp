@@ -14,12 +14,6 @@
 namespace quanyu::server {
 namespace {
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 http::Response json(int status, const std::string& body) {
   http::Response r;
   r.status = status;
@@ -69,8 +63,9 @@ ingest::cap::ExportOptions export_options(const CapConfig& cap) {
 void handle_camera_push(bool dahua, const http::Request& request, const std::string& device_hint,
                         FeedSink& sink, const FeedReply& reply) {
   const std::string& type = request.header("content-type");
-  auto parsed = dahua ? ingest::camera_push::parse_dahua(request.body, type, device_hint, now_us())
-                      : ingest::camera_push::parse_isapi(request.body, type, device_hint);
+  auto parsed =
+      dahua ? ingest::camera_push::parse_dahua(request.body, type, device_hint, wall_clock_us())
+            : ingest::camera_push::parse_isapi(request.body, type, device_hint);
   const std::string device =
       std::string(dahua ? "dahua:" : "isapi:") + (device_hint.empty() ? "?" : device_hint);
   if (!parsed) {

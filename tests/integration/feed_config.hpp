@@ -1,6 +1,7 @@
 #pragma once
-// A copy of the shipped configuration with its own `feeds:` section, for tests that switch feed
-// listeners on. The copy lives in a temp dir, so the relative layer paths are made absolute.
+// Helpers of the feed tests: a copy of the shipped configuration with its own `feeds:` section,
+// for tests that switch feed listeners on, and reading one value of /metrics. The copy lives in a
+// temp dir, so the relative layer paths are made absolute.
 
 #include <fstream>
 #include <sstream>
@@ -44,6 +45,15 @@ inline std::string write_feed_config(const TempDir& dir, const std::string& feed
   const std::string path = (dir / "quanyu.yaml").string();
   std::ofstream(path) << yaml;
   return path;
+}
+
+/// The value of the /metrics line that starts with `prefix` (e.g.
+/// `quanyu_feed_messages_total{feed="sl651",result="malformed"} `), or "" when there is none.
+inline std::string metric(int port, const std::string& prefix) {
+  const auto body = http_request(port, "GET", "/metrics").body;
+  const auto at = body.find(prefix);
+  if (at == std::string::npos) return "";
+  return body.substr(at + prefix.size(), body.find('\n', at) - at - prefix.size());
 }
 
 }  // namespace quanyu::test

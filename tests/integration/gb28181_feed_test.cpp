@@ -146,13 +146,6 @@ std::string alarm_body(int sn, const std::string& priority = "1") {
          "<Info>\r\n<AlarmType>6</AlarmType>\r\n</Info>\r\n</Notify>\r\n";
 }
 
-std::string metric(int port, const std::string& prefix) {
-  const auto body = http_request(port, "GET", "/metrics").body;
-  const auto at = body.find(prefix);
-  if (at == std::string::npos) return "";
-  return body.substr(at + prefix.size(), body.find('\n', at) - at - prefix.size());
-}
-
 TEST(Gb28181Feed, CameraRegistersAndItsAlarmsReachThePicture) {
   TempDir dir("quanyu-gb28181");
   const int sip_port = free_port();

@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "feed_config.hpp"
 #include "gtest_include.hpp"
 #include "process.hpp"
 #include "test_support.hpp"
@@ -46,13 +47,6 @@ std::string with_time(std::string xml, const std::string& element, const std::st
   if (open == std::string::npos || close == std::string::npos) return xml;
   const auto from = open + element.size() + 2;
   return xml.replace(from, close - from, value);
-}
-
-std::string metric(int port, const std::string& prefix) {
-  const auto body = http_request(port, "GET", "/metrics").body;
-  const auto at = body.find(prefix);
-  if (at == std::string::npos) return "";
-  return body.substr(at + prefix.size(), body.find('\n', at) - at - prefix.size());
 }
 
 class HttpFeeds : public testing::Test {

@@ -92,13 +92,6 @@ std::string receive(int fd, std::chrono::milliseconds wait) {
   return out;
 }
 
-std::string metric(int port, const std::string& prefix) {
-  const auto body = http_request(port, "GET", "/metrics").body;
-  const auto at = body.find(prefix);
-  if (at == std::string::npos) return "";
-  return body.substr(at + prefix.size(), body.find('\n', at) - at - prefix.size());
-}
-
 TEST(Sl651Feed, StationReportsAreConfirmedOnceStored) {
   TempDir dir("quanyu-sl651");
   const int station_port = free_port();

@@ -9,6 +9,7 @@
 
 #include "engine/core/time.hpp"
 #include "server/ingest/cap/alert.hpp"
+#include "server/ingest/common/charset.hpp"
 
 namespace quanyu::ingest::cap {
 namespace {
@@ -341,39 +342,16 @@ std::string clean_text(std::string_view text) {
       ++p;
       continue;
     }
-    int extra = 0;
-    unsigned code = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      code = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      code = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      code = c & 0x07;
-    } else {
+    const Utf8Char ch = decode_utf8(p, end);
+    if (ch.length == 0) {
       out += kReplacement;
       ++p;
       continue;
     }
-    bool ok = end - p > extra;
-    for (int i = 1; ok && i <= extra; ++i) {
-      ok = (p[i] & 0xC0) == 0x80;
-      code = (code << 6) | (p[i] & 0x3F);
+    if (ch.code != 0xFFFE && ch.code != 0xFFFF) {
+      out.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(ch.length));
     }
-    ok = ok && !(extra == 2 && code < 0x800) &&
-         !(extra == 3 && (code < 0x10000 || code > 0x10FFFF)) &&
-         !(code >= 0xD800 && code <= 0xDFFF);
-    if (!ok) {
-      out += kReplacement;
-      ++p;
-      continue;
-    }
-    if (code != 0xFFFE && code != 0xFFFF) {
-      out.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(extra) + 1);
-    }
-    p += extra + 1;
+    p += ch.length;
   }
   return out;
 }

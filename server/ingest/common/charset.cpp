@@ -9,39 +9,42 @@
 
 namespace quanyu::ingest {
 
+Utf8Char decode_utf8(const unsigned char* p, const unsigned char* end) {
+  const unsigned c = *p;
+  if (c < 0x80) return {c, 1};
+  int extra = 0;
+  char32_t code = 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    extra = 1;
+    code = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    extra = 2;
+    code = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    extra = 3;
+    code = c & 0x07;
+  } else {
+    return {};
+  }
+  if (end - p <= extra) return {};
+  for (int i = 1; i <= extra; ++i) {
+    if ((p[i] & 0xC0) != 0x80) return {};
+    code = (code << 6) | (p[i] & 0x3F);
+  }
+  if ((extra == 2 && code < 0x800) || (extra == 3 && (code < 0x10000 || code > 0x10FFFF)) ||
+      (code >= 0xD800 && code <= 0xDFFF)) {
+    return {};
+  }
+  return {code, extra + 1};
+}
+
 bool is_utf8(std::string_view bytes) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const auto* end = p + bytes.size();
   while (p < end) {
-    const unsigned c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int extra = 0;
-    unsigned code = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      code = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      code = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      code = c & 0x07;
-    } else {
-      return false;
-    }
-    if (end - p <= extra) return false;
-    for (int i = 1; i <= extra; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      code = (code << 6) | (p[i] & 0x3F);
-    }
-    if ((extra == 2 && code < 0x800) || (extra == 3 && (code < 0x10000 || code > 0x10FFFF)) ||
-        (code >= 0xD800 && code <= 0xDFFF)) {
-      return false;
-    }
-    p += extra + 1;
+    const int length = decode_utf8(p, end).length;
+    if (length == 0) return false;
+    p += length;
   }
   return true;
 }

@@ -9,6 +9,17 @@
 
 namespace quanyu::ingest {
 
+/// One character decoded from UTF-8: its code point and its length in bytes; length 0 when the
+/// bytes at that place are not a well-formed sequence.
+struct Utf8Char {
+  char32_t code = 0;
+  int length = 0;
+};
+
+/// Decodes the character starting at `p` (before `end`): no overlongs, surrogates or code points
+/// past U+10FFFF.
+Utf8Char decode_utf8(const unsigned char* p, const unsigned char* end);
+
 /// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
 bool is_utf8(std::string_view bytes);
 

@@ -28,12 +28,6 @@ namespace gb = ingest::gb28181;
 constexpr auto kExpireEvery = std::chrono::seconds(60);
 constexpr std::size_t kMaxDatagram = 65536;
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 /// `bytes` random bytes from OpenSSL's CSPRNG, in hex: nonces, tags, Call-IDs, branches.
 std::string random_hex(std::size_t bytes) {
   std::array<unsigned char, 32> raw{};
@@ -214,7 +208,7 @@ void SipServer::Impl::on_message(std::string bytes, const std::string& peer,
     spdlog::debug("feed=gb28181 peer={} response {} {}", peer, request.status_code, request.reason);
     return;
   }
-  gb::Outcome outcome = service.handle(request, peer, now_us(), random_hex(16));
+  gb::Outcome outcome = service.handle(request, peer, wall_clock_us(), random_hex(16));
   if (!outcome.log.empty()) spdlog::debug("feed=gb28181 peer={} {}", peer, outcome.log);
   if (outcome.observations.empty()) {
     if (outcome.reply) {
@@ -357,7 +351,7 @@ void SipServer::Impl::arm_expiry() {
   expiry.expires_after(kExpireEvery);
   expiry.async_wait([self = shared_from_this()](const error_code& ec) {
     if (ec) return;
-    for (const auto& id : self->service.expire(now_us())) {
+    for (const auto& id : self->service.expire(wall_clock_us())) {
       spdlog::info("feed=gb28181 device {} registration lapsed", id);
     }
     self->arm_expiry();

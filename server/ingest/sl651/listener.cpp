@@ -23,12 +23,6 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 namespace sl651 = ingest::sl651;
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 const char* kind_name(sl651::Event::Kind kind) {
   switch (kind) {
     case sl651::Event::Kind::kReport:
@@ -177,7 +171,8 @@ class Sl651Session : public std::enable_shared_from_this<Sl651Session> {
 
   void reply(const sl651::Event& event) {
     if (!event.reply || !socket_.is_open()) return;
-    writes_.push_back(sl651::encode_ack(*event.reply, sl651::station_time_from_us(now_us())));
+    writes_.push_back(
+        sl651::encode_ack(*event.reply, sl651::station_time_from_us(wall_clock_us())));
     if (writes_.size() == 1) write_next();
   }
 

@@ -48,7 +48,8 @@ TEST(ContentType, MalformedNamesTheProblem) {
 // stream. Its Content-Length counts the line end after the event line (39, 38) but not after
 // "Heartbeat" (9); both must come out as the event text.
 TEST(Multipart, DahuaExampleWithInconsistentContentLengths) {
-  const std::string stream = sample("dahua_eventmanager_stream.bin");  // the parts are views into it
+  const std::string stream =
+      sample("dahua_eventmanager_stream.bin");  // the parts are views into it
   auto m = split_multipart(stream, "myboundary");
   ASSERT_TRUE(m) << m.error().message;
   ASSERT_EQ(m->parts.size(), 3u);
@@ -87,7 +88,8 @@ TEST(Multipart, ContentLengthCarriesBinaryPastAFakeDelimiter) {
 // delimiter and its headers, and JPEG parts whose Content-Length (4, 5) is smaller than what
 // they carry, so the delimiter decides.
 TEST(Multipart, CapturedThermalPushQuirks) {
-  const std::string stream = sample("isapi_fire_thermal_multipart.bin");  // the parts are views into it
+  const std::string stream =
+      sample("isapi_fire_thermal_multipart.bin");  // the parts are views into it
   auto m = split_multipart(stream, "boundary");
   ASSERT_TRUE(m) << m.error().message;
   ASSERT_EQ(m->parts.size(), 3u);
@@ -128,7 +130,8 @@ TEST(Multipart, EmptyPartBody) {
 }
 
 TEST(Multipart, MissingDelimiterIsAnError) {
-  const std::string stream = sample("isapi_fielddetection_ver20.xml");  // the parts are views into it
+  const std::string stream =
+      sample("isapi_fielddetection_ver20.xml");  // the parts are views into it
   auto m = split_multipart(stream, "MIME_boundary");
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().code, "invalid_multipart");
