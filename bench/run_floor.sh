@@ -6,11 +6,11 @@
 #   bench/run_floor.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 command -v iperf3 >/dev/null || { echo "run_floor: iperf3 missing: scripts/install-deps.sh --bench" >&2; exit 1; }
-cmake --preset release >/dev/null
-cmake --build --preset release --target quanyu_floor_bench >/dev/null
+bench_build quanyu_floor_bench
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 iperf3 --server --bind 127.0.0.1 --port "$port" --one-off >/dev/null 2>&1 &
 rates=()
 for run in 1 2 3; do
@@ -20,7 +20,10 @@ for run in 1 2 3; do
   rates+=("$(python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' <<<"$json")")
   [[ $run -lt 3 ]] && { iperf3 --server --bind 127.0.0.1 --port "$port" --one-off >/dev/null 2>&1 & }
 done
-median=$(printf '%s\n' "${rates[@]}" | sort -g | sed -n 2p)
+median=$(printf '%s\n' "${rates[@]}" | median)
+{
+printf '### The floor\n\n`bench/run_floor.sh`: what the machine itself allows, to read the figures below against.\n\n'
+printf '| what | median of 3 |\n|---|---|\n'
 printf '| loopback TCP, one stream (iperf3 %s) | %.1f Gbit/s |\n' \
   "$(iperf3 --version | head -1 | awk '{print $2}')" "$(python3 -c "print($median/1e9)")"
 
@@ -35,3 +38,5 @@ for b in json.load(sys.stdin)["benchmarks"]:
     if b["name"] in names:
         print("| %s | %.2f µs |" % (names[b["name"]], b["real_time"] / 1000.0))
 '
+echo
+} | report
