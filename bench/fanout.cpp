@@ -10,9 +10,10 @@
 //   redis   S RESP clients SUBSCRIBEd to one channel on redis-server; the publisher pipelines
 //           PUBLISH commands and reads their replies.
 //
-// Update k is due at start + k / rate; the publisher sends every update already due in one write
-// (one POST, one pipelined batch, one TCP write), so all three are driven the same way, and a
-// server that makes the publisher wait gets fewer but larger batches, never a lower offered rate.
+// Update k is due at start + k / rate. Four publisher connections share the schedule: a free one
+// sends every update already due (at most 1,000) in one write (one POST, one pipelined batch, one
+// TCP write), so all three are driven the same way, and a server that is slow to answer gets
+// fewer but larger batches, never a lower offered rate.
 // Latency runs from the update's due time (not its send time: waiting to be sent counts) to the
 // moment a subscriber has read it. Every subscriber must end with every update exactly once; the
 // line says how many did (`complete=S/S`) and the tool fails otherwise, so a rate can never come
@@ -74,8 +75,9 @@ enum class Mode { quanyu, mqtt, redis };
 
 constexpr std::string_view kTopic = "quanyu/fanout";
 constexpr std::string_view kChannel = "quanyu.fanout";
-constexpr int kPlaces =
-    1000;  // Quanyu: fires the updates rotate over (each one every 1000 updates)
+constexpr int kPublishers = 4;  // publisher connections, each sending whatever is due when free
+/// Quanyu: the fires the updates rotate over (each fire changes once every 1,000 updates).
+constexpr int kPlaces = 1000;
 
 std::int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -773,11 +775,13 @@ int main(int argc, char** argv) try {
   std::vector<std::atomic<std::int64_t>> worst(std::getenv("QUANYU_FANOUT_WORST") ? updates : 0);
   if (!worst.empty()) g_worst = &worst;
 
-  std::unique_ptr<Publisher> publisher;
+  std::vector<std::unique_ptr<Publisher>> publishers;
   if (mode == Mode::quanyu) {
-    auto quanyu = std::make_unique<QuanyuPublisher>(publish_port);
-    quanyu->warm_up();
-    publisher = std::move(quanyu);
+    for (int i = 0; i < kPublishers; ++i) {
+      auto quanyu = std::make_unique<QuanyuPublisher>(publish_port);
+      if (i == 0) quanyu->warm_up();
+      publishers.push_back(std::move(quanyu));
+    }
   }
 
   asio::io_context ioc;
@@ -805,9 +809,13 @@ int main(int argc, char** argv) try {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const long rss_subscribed = sample_process(server_pid).rss_kb;
-  if (mode == Mode::mqtt) publisher = std::make_unique<MqttPublisher>(publish_port, payload_bytes);
-  if (mode == Mode::redis) {
-    publisher = std::make_unique<RedisPublisher>(publish_port, payload_bytes, subscribers);
+  for (int i = 0; i < kPublishers && mode != Mode::quanyu; ++i) {
+    if (mode == Mode::mqtt) {
+      publishers.push_back(std::make_unique<MqttPublisher>(publish_port, payload_bytes));
+    } else {
+      publishers.push_back(
+          std::make_unique<RedisPublisher>(publish_port, payload_bytes, subscribers));
+    }
   }
 
   // The publisher: everything due goes out in one write, at most 1,000 updates per write.
@@ -817,25 +825,48 @@ int main(int argc, char** argv) try {
   const auto due_us = [&](std::uint64_t k) {
     return start_us + static_cast<std::int64_t>(static_cast<double>(k) * 1e6 / rate);
   };
+  // Each publisher connection takes everything due (at most 1,000 updates) whenever it is free,
+  // so a server that is slow to answer one request never lowers the offered rate.
+  std::mutex schedule;
   std::uint64_t sent = 0;
-  std::uint64_t writes = 0;
-  while (sent < updates) {
-    const std::int64_t now = now_us();
-    std::uint64_t due = 0;
-    if (now >= start_us) {
-      due = std::min<std::uint64_t>(
-          updates,
-          static_cast<std::uint64_t>(static_cast<double>(now - start_us) * rate / 1e6) + 1);
-    }
-    if (due > sent) {
-      const std::uint64_t to = std::min(due, sent + 1000);
-      publisher->send(sent, to, due_us);
-      sent = to;
-      ++writes;
-    } else {
-      std::this_thread::sleep_for(std::chrono::microseconds(due_us(sent) - now));
-    }
+  std::atomic<std::uint64_t> writes{0};
+  std::string publish_error;
+  std::vector<std::thread> senders;
+  for (auto& publisher : publishers) {
+    senders.emplace_back([&, p = publisher.get()] {
+      try {
+        while (true) {
+          std::unique_lock lock(schedule);
+          if (sent >= updates) return;
+          const std::int64_t now = now_us();
+          std::uint64_t due = 0;
+          if (now >= start_us) {
+            due = std::min<std::uint64_t>(
+                updates,
+                static_cast<std::uint64_t>(static_cast<double>(now - start_us) * rate / 1e6) + 1);
+          }
+          if (due > sent) {
+            const std::uint64_t from = sent;
+            sent = std::min(due, sent + 1000);
+            const std::uint64_t to = sent;
+            lock.unlock();
+            p->send(from, to, due_us);
+            writes.fetch_add(1);
+          } else {
+            const auto wait = std::chrono::microseconds(due_us(sent) - now);
+            lock.unlock();
+            std::this_thread::sleep_for(wait);
+          }
+        }
+      } catch (const std::exception& e) {
+        std::lock_guard lock(schedule);
+        publish_error = e.what();
+        sent = updates;
+      }
+    });
   }
+  for (auto& t : senders) t.join();
+  if (!publish_error.empty()) throw std::runtime_error("publisher: " + publish_error);
   const std::int64_t sent_us = now_us();
 
   // Drain: until every subscriber has everything, at most 60 s.
@@ -889,7 +920,7 @@ int main(int argc, char** argv) try {
       "bytes_per_update=%.0f server_cpu_cores=%.2f server_rss_kb=%ld server_hwm_kb=%ld "
       "server_rss_per_subscriber_kb=%.1f loadgen_cpu_cores=%.2f duplicates=%llu complete=%d/%d\n",
       mode_name.c_str(), subscribers, rate, seconds, static_cast<unsigned long long>(updates),
-      static_cast<unsigned long long>(writes), static_cast<unsigned long long>(delivered),
+      static_cast<unsigned long long>(writes.load()), static_cast<unsigned long long>(delivered),
       static_cast<double>(delivered) / window_s, all.percentile_ms(0.5), all.percentile_ms(0.99),
       all.max_ms(), delivered ? static_cast<double>(bytes) / static_cast<double>(delivered) : 0.0,
       (server_end.cpu_s - server_start.cpu_s) / window_s, server_end.rss_kb, server_end.hwm_kb,

@@ -1,10 +1,13 @@
 #include "server/cli/cli.hpp"
 
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 #include <spdlog/cfg/env.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdint>
@@ -106,6 +109,29 @@ std::unique_ptr<const gis::LayerSet> load_layers(const Config& config) {
   return gis::LayerSet::load(config.layers, options);
 }
 
+/// A server of 2,000 screens needs more descriptors than the usual soft limit of 1,024: raises
+/// the soft limit to what the configured connection limits need (up to the hard limit, as Redis
+/// and nginx do), and warns when the hard limit is lower.
+void raise_open_file_limit(const Config& config) {
+  std::size_t needed = config.live.max_connections + 256;  // + HTTP clients, journal, listeners
+  if (config.feeds.sl651.enabled) needed += config.feeds.sl651.max_connections;
+  if (config.feeds.gb28181.enabled) needed += config.feeds.gb28181.max_connections;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur =
+      limit.rlim_max == RLIM_INFINITY ? needed : std::min<rlim_t>(needed, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = before;
+  if (limit.rlim_cur < needed) {
+    spdlog::warn(
+        "open files limited to {} (hard limit {}), the configured connection limits need {}: "
+        "raise it (ulimit -n, or LimitNOFILE= for systemd)",
+        limit.rlim_cur, limit.rlim_max, needed);
+  } else {
+    spdlog::info("open files limit raised from {} to {}", before, limit.rlim_cur);
+  }
+}
+
 int serve(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string listen;
@@ -135,6 +161,7 @@ int serve(const std::vector<std::string>& args) {
     }
     spdlog::info("data dir {} ready ({:.1f} ms)", config.data_dir.string(), timer.elapsed_ms());
   }
+  raise_open_file_limit(config);
   const auto layers = load_layers(config);
 
   Server server(config, *layers);

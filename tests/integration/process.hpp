@@ -86,6 +86,7 @@ class Process {
     return n;
   }
 
+  int pid() const { return pid_; }
   void signal(int number) { ::kill(pid_, number); }
 
   /// Waits for the process to end; returns its exit code, or -1 on timeout or a signal death.

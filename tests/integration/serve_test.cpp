@@ -1,6 +1,9 @@
 // The real `quanyu` binary: start-up on the shipped config, HTTP on an ephemeral port, graceful
 // stop, `layers check`, and the command line's help and errors.
+#include <sys/resource.h>
+
 #include <cstdlib>
+#include <fstream>
 
 #include "gtest_include.hpp"
 #include "process.hpp"
@@ -58,6 +61,35 @@ TEST(Serve, StartsOnShippedConfigServesAndStopsGracefully) {
   quanyu.signal(SIGTERM);
   EXPECT_EQ(quanyu.wait(10s), 0) << quanyu.err();
   EXPECT_THAT(quanyu.err(), testing::HasSubstr("stopping (SIGTERM)"));
+}
+
+// 2,000 screens need more descriptors than the common soft limit of 1,024: quanyu raises its own
+// soft limit to what the configured connection limits need (children inherit ours).
+TEST(Serve, RaisesTheOpenFilesLimitForTheConfiguredConnections) {
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < 2256) {
+    GTEST_SKIP() << "hard limit " << saved.rlim_max << " is below what the shipped config needs";
+  }
+  rlimit low = saved;
+  low.rlim_cur = 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  TempDir data("quanyu-data");
+  Process quanyu({kBinary, "serve", "--config", kConfig, "--listen", "127.0.0.1:0", "--data-dir",
+                  (data / "state").string()});
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_TRUE(quanyu.wait_for_stdout("Quanyu is listening on", 60s)) << quanyu.err();
+  // live.max_connections 2000 + 256 (the shipped config enables no TCP feed listener).
+  EXPECT_THAT(quanyu.err(), testing::HasSubstr("open files limit raised from 1024 to 2256"));
+  std::ifstream limits("/proc/" + std::to_string(quanyu.pid()) + "/limits");
+  std::string line;
+  std::string open_files;
+  while (std::getline(limits, line)) {
+    if (line.rfind("Max open files", 0) == 0) open_files = line;
+  }
+  EXPECT_THAT(open_files, testing::ContainsRegex("Max open files +2256 "));
+  quanyu.signal(SIGTERM);
+  EXPECT_EQ(quanyu.wait(10s), 0) << quanyu.err();
 }
 
 TEST(Serve, DistrictsOptionReplacesTheJurisdictionSource) {
