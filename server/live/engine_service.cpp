@@ -71,15 +71,35 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
             .count());
   }
 
+  static bool is_open(const v1::Incident& i) {
+    return i.status() == v1::INCIDENT_STATUS_NEW ||
+           i.status() == v1::INCIDENT_STATUS_ACKNOWLEDGED ||
+           i.status() == v1::INCIDENT_STATUS_DISPATCHED;
+  }
+
+  /// Recounts the open incidents from the whole picture (after recovery).
   void counters_open() {
-    std::uint64_t open = 0;
+    open_ids.clear();
     for (const auto& [id, i] : picture.incidents()) {
-      if (i.status() == v1::INCIDENT_STATUS_NEW || i.status() == v1::INCIDENT_STATUS_ACKNOWLEDGED ||
-          i.status() == v1::INCIDENT_STATUS_DISPATCHED) {
-        ++open;
+      if (is_open(i)) open_ids.insert(id);
+    }
+    open_incidents.store(open_ids.size());
+  }
+
+  /// Keeps the open count up to date from what one applied entry changed: a walk over every
+  /// incident per entry would cost more than the entry itself once thousands are open.
+  void track_open(const engine::Changes& changes) {
+    const auto& incidents = picture.incidents();
+    for (const auto& id : changes.incidents) {
+      const auto it = incidents.find(id);
+      if (it != incidents.end() && is_open(it->second)) {
+        open_ids.insert(id);
+      } else {
+        open_ids.erase(id);
       }
     }
-    open_incidents.store(open);
+    for (const auto& id : changes.removed_incidents) open_ids.erase(id);
+    open_incidents.store(open_ids.size());
   }
 
   v1::JournalEntry entry(const std::string& actor) {
@@ -108,10 +128,12 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
         std::vector<engine::Changes> changes;
         if (!error) {
           changes.reserve(shared->size());
-          for (const auto& e : *shared) changes.push_back(self->picture.apply(e));
+          for (const auto& e : *shared) {
+            changes.push_back(self->picture.apply(e));
+            self->track_open(changes.back());
+          }
           self->seq.store(self->picture.seq());
           self->since_snapshot += shared->size();
-          self->counters_open();
         }
         for (const auto& e : *shared) {
           if (e.has_observation()) self->pending_ids.erase(e.observation().id());
@@ -194,6 +216,7 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<std::uint64_t> commands_refused{0};
   std::atomic<std::uint64_t> ticks{0};
   std::atomic<std::uint64_t> open_incidents{0};
+  std::unordered_set<std::string> open_ids;  ///< on the strand: what open_incidents counts
   std::atomic<std::uint64_t> seq{0};
   std::atomic<std::uint64_t> pending{0};
 };

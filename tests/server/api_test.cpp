@@ -352,7 +352,15 @@ TEST_F(ApiTest, IngestRefusalsNameTheFieldAndIndexAndApplyNothing) {
 }
 
 TEST_F(ApiTest, LifecycleOverRest) {
+  const auto open_gauge = [&] {
+    const auto body = get("/metrics", "").body;
+    const auto at = body.find("\nquanyu_open_incidents ");
+    return at == std::string::npos ? std::string("missing")
+                                   : body.substr(at + 23, body.find('\n', at + 1) - at - 23);
+  };
+  EXPECT_EQ(open_gauge(), "0");
   send("POST", "/api/v1/observations", smoke_json("f1", "t1", 0.7, 107.25, 29.70), kFeed);
+  EXPECT_EQ(open_gauge(), "1");
   auto r = send("POST", "/api/v1/incidents/INC-000001/close", "", kDuty);
   EXPECT_EQ(r.status, 409) << r.body;  // acknowledge first
   EXPECT_EQ(send("POST", "/api/v1/incidents/INC-000001/ack", "", "quanyu-demo-wall").status, 403);
@@ -380,8 +388,10 @@ TEST_F(ApiTest, LifecycleOverRest) {
   r = send("POST", "/api/v1/incidents/INC-000001/severity", R"({"severity":"SEVERITY_RED"})",
            kDuty);
   EXPECT_EQ(parse<v1::Incident>(r).severity(), v1::SEVERITY_RED);
+  EXPECT_EQ(open_gauge(), "1");  // acknowledged and dispatched are still open
   r = send("POST", "/api/v1/incidents/INC-000001/close", R"({"note":"销号"})", kDuty);
   EXPECT_EQ(parse<v1::Incident>(r).status(), v1::INCIDENT_STATUS_CLOSED);
+  EXPECT_EQ(open_gauge(), "0");
   EXPECT_EQ(send("POST", "/api/v1/incidents/INC-000001/explode", "", kDuty).status, 404);
   EXPECT_EQ(send("POST", "/api/v1/incidents/INC-000001/ack", "note", kDuty, "text/plain").status,
             415);
