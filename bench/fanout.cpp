@@ -661,13 +661,13 @@ class QuanyuPublisher : public Publisher {
 /// QoS 0 PUBLISH packets over MQTT/TCP, all due packets in one write.
 class MqttPublisher : public Publisher {
  public:
-  MqttPublisher(const std::string& port, std::size_t payload_bytes)
+  MqttPublisher(const std::string& port, std::size_t payload_bytes, int id)
       : socket_(ioc_), payload_bytes_(payload_bytes) {
     tcp::resolver resolver(ioc_);
     asio::connect(socket_, resolver.resolve("127.0.0.1", port));
     socket_.set_option(tcp::no_delay(true));
     mqtt::ConnectOptions options;
-    options.client_id = "fanout-publisher";
+    options.client_id = "fanout-publisher-" + std::to_string(id);  // a broker keeps one per id
     options.clean_session = true;
     options.keepalive_s = 0;
     asio::write(socket_, asio::buffer(mqtt::encode_connect(options)));
@@ -797,6 +797,17 @@ int main(int argc, char** argv) try {
   }
   auto guard = asio::make_work_guard(ioc);
   std::vector<std::thread> readers;
+  // On any error from here on, the readers stop and are joined before the error leaves main.
+  struct Joiner {
+    asio::io_context& ioc;
+    std::vector<std::thread>& threads;
+    ~Joiner() {
+      ioc.stop();
+      for (auto& t : threads) {
+        if (t.joinable()) t.join();
+      }
+    }
+  } joiner{ioc, readers};
   for (int i = 0; i < threads; ++i) readers.emplace_back([&] { ioc.run(); });
   for (int i = 0; i < 3000; ++i) {
     if (std::all_of(subs.begin(), subs.end(), [](auto& s) { return s->ready(); })) break;
@@ -811,7 +822,7 @@ int main(int argc, char** argv) try {
   const long rss_subscribed = sample_process(server_pid).rss_kb;
   for (int i = 0; i < kPublishers && mode != Mode::quanyu; ++i) {
     if (mode == Mode::mqtt) {
-      publishers.push_back(std::make_unique<MqttPublisher>(publish_port, payload_bytes));
+      publishers.push_back(std::make_unique<MqttPublisher>(publish_port, payload_bytes, i));
     } else {
       publishers.push_back(
           std::make_unique<RedisPublisher>(publish_port, payload_bytes, subscribers));

@@ -2,13 +2,13 @@
 # Fan-out to screens side by side (issue 6, item 1): the same subscribers and the same updates at
 # the same fixed rate, to Quanyu's /ws/situation, to mosquitto's WebSocket listener (MQTT
 # subscribers) and to Redis pub/sub, each started fresh by this script on loopback for every run
-# (bench/fanout.cpp). The rate climbs a ladder, doubling; at each rung every system still
+# (bench/fanout.cpp). The rate climbs a ladder of rungs; at each rung every system still
 # standing runs `runs` times, interleaved so the machine's noise falls on all alike. A system
 # holds a rung when every run delivered every update to every subscriber and the median p99 is
 # within the bound; it stops climbing at the first rung it does not hold. Its capacity is the
 # delivered rate at the highest rung it held.
 #   bench/run_fanout_bench.sh [subscribers=1000] [seconds=10] [runs=3] [p99_bound_ms=250]
-#                             [first_rate=50] [last_rate=6400]
+#                             ["rates", updates/s, default "50 100 200 400 700 1000 1400 2000 2800 4000"]
 # Prints the peers' versions and configuration and one line per run, then the Markdown table
 # (to $QUANYU_BENCH_REPORT under bench/run_peers.sh). Needs `scripts/install-deps.sh --bench`.
 set -euo pipefail
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 trap bench_cleanup EXIT
 subscribers=${1:-1000}; seconds=${2:-10}; runs=${3:-3}; bound=${4:-250}
-first=${5:-50}; last=${6:-6400}
+rates=${5:-50 100 200 400 700 1000 1400 2000 2800 4000}
 payload=300
 bench_build quanyu quanyu_fanout
 raise_nofile
@@ -72,8 +72,8 @@ one_run() {
 }
 
 standing=(quanyu mosquitto redis)
-rate=$first
-while ((${#standing[@]} > 0)) && ((rate <= last)); do
+for rate in $rates; do
+  ((${#standing[@]} > 0)) || break
   for run in $(seq "$runs"); do
     for system in "${standing[@]}"; do one_run "$system" "$rate" "$run"; done
   done
@@ -93,7 +93,6 @@ PY
     [[ $held == yes ]] && next+=("$system")
   done
   standing=("${next[@]+"${next[@]}"}")
-  rate=$((rate * 2))
 done
 
 python3 - "$results" "$subscribers" "$seconds" "$runs" "$bound" "$versions" <<'PY' | report

@@ -387,9 +387,10 @@ Config load_config(const std::filesystem::path& file) {
     read_feeds(reader, feeds, config.file.string(), config.feeds);
   }
   if (const YAML::Node live = root["live"]) {
-    check_keys(reader, live, "live",
-               {"max_connections", "queue_messages", "queue_bytes", "stall_timeout_s",
-                "heartbeat_s", "max_views", "view_linger_s", "ring_deltas", "delta_interval_ms"});
+    check_keys(
+        reader, live, "live",
+        {"max_connections", "queue_messages", "queue_bytes", "stall_timeout_s", "heartbeat_s",
+         "max_views", "view_linger_s", "ring_deltas", "delta_interval_ms", "view_frames_per_s"});
     auto& l = config.live;
     reader.positive(live, "live", "max_connections", l.max_connections);
     reader.positive(live, "live", "queue_messages", l.queue_messages);
@@ -400,6 +401,7 @@ Config load_config(const std::filesystem::path& file) {
     reader.positive(live, "live", "view_linger_s", l.view_linger_s);
     reader.positive(live, "live", "ring_deltas", l.ring_deltas);
     reader.non_negative(live, "live", "delta_interval_ms", l.delta_interval_ms);
+    reader.non_negative(live, "live", "view_frames_per_s", l.view_frames_per_s);
   }
 
   if (const YAML::Node server = root["server"]) {

@@ -7,6 +7,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <charconv>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -53,6 +54,19 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
   Core(EngineService& e, const Config& c, Options o) : engine(e), config(c), opts(o) {}
 
   /// A view and the sessions that share it. Engine strand only.
+  /// Handed with a delta to every session of its view: when the last session has queued (and,
+  /// on an idle socket, written) it, the token dies and the view may publish again. So a view
+  /// never starts a fan-out before the previous one is through: when many screens make a fan-out
+  /// take longer than `delta_interval`, deltas come further apart and carry more changes each,
+  /// and the frames per second stay what the machine can write (self-clocking, as an event loop
+  /// that writes each client's buffer once per turn does).
+  struct FanOut {
+    explicit FanOut(std::function<void()> on_done) : done(std::move(on_done)) {}
+    FanOut(const FanOut&) = delete;
+    FanOut& operator=(const FanOut&) = delete;
+    ~FanOut() { done(); }
+    std::function<void()> done;
+  };
   struct Entry {
     Entry(ViewFilter filter, const engine::Picture& picture, live::RingLimits limits)
         : view(std::move(filter), picture, limits) {}
@@ -60,9 +74,11 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     std::vector<std::weak_ptr<WsSession>> sessions;
     std::chrono::steady_clock::time_point idle_since{};
     bool idle = false;
-    /// Applied but not yet published: waits for `delta_interval` after the last delta.
+    /// Applied but not yet published: waits for `delta_interval` after the last delta, and
+    /// until every session has taken the last delta (see FanOut).
     live::BatchChanges pending;
     std::chrono::steady_clock::time_point last_publish{};
+    std::weak_ptr<const FanOut> fanout;  ///< the last delta, while sessions still hold it
   };
 
   // --- admission, on the accepting connection's strand ---
@@ -355,13 +371,24 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     bool waiting = false;
     for (auto& [key, entry] : views) {
       if (entry->pending.empty()) continue;
-      if (now - entry->last_publish >= opts.delta_interval) {
+      // Still fanning out the last delta: its FanOut calls publish_due when that is over.
+      if (!entry->fanout.expired()) continue;
+      if (now - entry->last_publish >= interval(*entry)) {
         publish(*entry, picture, kpis, now);
       } else {
         waiting = true;
       }
     }
     if (waiting) arm_flush(now);
+  }
+
+  /// The least time between two deltas of `entry`: delta_interval, longer when its sessions
+  /// would otherwise take more than view_frames_per_s frames a second.
+  std::chrono::microseconds interval(const Entry& entry) const {
+    if (opts.view_frames_per_s <= 0 || opts.delta_interval.count() == 0) return opts.delta_interval;
+    const auto budget = std::chrono::microseconds(static_cast<std::int64_t>(
+        static_cast<double>(entry.sessions.size()) * 1e6 / opts.view_frames_per_s));
+    return std::max(opts.delta_interval, budget);
   }
 
   /// Publishes what `entry` holds back, now.
@@ -385,9 +412,24 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     auto published = entry.view.apply(batch, picture, kpis, json);
     if (!published) return;  // nothing of it in this view: the next change may go out at once
     entry.last_publish = now;
+    std::shared_ptr<const FanOut> fanout;
+    if (opts.delta_interval.count() > 0 && !receivers.empty()) {
+      // Runs on the thread of the session that lets go last; the engine strand takes it from
+      // there.
+      fanout = std::make_shared<const FanOut>([weak = weak_from_this()] {
+        auto self = weak.lock();
+        if (!self || self->gone.load()) return;
+        self->engine.read([weak](const engine::Picture& current) {
+          auto hub = weak.lock();
+          if (!hub || hub->gone.load()) return;
+          hub->publish_due(current, std::chrono::steady_clock::now());
+        });
+      });
+      entry.fanout = fanout;
+    }
     for (const auto& s : receivers) {
       s->deliver(published->seq,
-                 s->encoding() == Encoding::json ? published->json : published->protobuf);
+                 s->encoding() == Encoding::json ? published->json : published->protobuf, fanout);
     }
   }
 
@@ -396,7 +438,9 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     if (flush_armed) return;
     auto due = std::chrono::steady_clock::time_point::max();
     for (const auto& [key, entry] : views) {
-      if (!entry->pending.empty()) due = std::min(due, entry->last_publish + opts.delta_interval);
+      if (!entry->pending.empty() && entry->fanout.expired()) {
+        due = std::min(due, entry->last_publish + interval(*entry));
+      }
     }
     if (due == std::chrono::steady_clock::time_point::max()) return;
     flush_armed = true;

@@ -223,9 +223,11 @@ void WsSession::send_heartbeat() {
   push({encode(out, admission_.encoding), 0, Kind::control});
 }
 
-void WsSession::deliver(std::uint64_t seq, Payload payload) {
-  // Post our work to the strand: the queue is only ever touched there.
-  asio::post(ws_.get_executor(), [self = shared_from_this(), seq, payload = std::move(payload)] {
+void WsSession::deliver(std::uint64_t seq, Payload payload, std::shared_ptr<const void> fanout) {
+  // Post our work to the strand: the queue is only ever touched there. `fanout` goes with the
+  // handler and is released when it has run.
+  asio::post(ws_.get_executor(), [self = shared_from_this(), seq, payload = std::move(payload),
+                                  fanout = std::move(fanout)] {
     if (!self->open_ || self->closing_) return;
     // Older than the state already queued, or superseded by an answer on its way.
     if (self->awaiting_ > 0 || seq <= self->last_seq_) return;

@@ -49,6 +49,10 @@ struct LiveOptions {
   /// A view publishes at most one delta per interval: changes applied sooner after the last one
   /// wait and go out together, at most this much later. Zero: one delta per applied batch.
   std::chrono::microseconds delta_interval{5'000};
+  /// Frames a second a view may send over all its sessions: a view of N sessions waits at least
+  /// N / view_frames_per_s between deltas (1,000 screens: 20 ms), so the frames written stay
+  /// within what the machine can write however many screens watch. 0: no budget.
+  double view_frames_per_s = 50'000.0;
 };
 
 /// Counters for /metrics, updated from every strand.
@@ -126,8 +130,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void run(Request request);
 
   // Thread-safe: each posts to the session's strand.
-  /// A live delta of the session's view.
-  void deliver(std::uint64_t seq, Payload payload);
+  /// A live delta of the session's view. `fanout` is held until the delta has been queued (and,
+  /// when the socket is idle, written): the hub publishes the view's next delta only once every
+  /// session has let go of the previous one's.
+  void deliver(std::uint64_t seq, Payload payload, std::shared_ptr<const void> fanout = {});
   void answer(Answer answer);
   /// A message outside the state stream (CommandResult, Error): never dropped or coalesced.
   void control(Payload payload);

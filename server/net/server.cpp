@@ -179,6 +179,7 @@ live::LiveOptions live_options(const LiveConfig& c) {
   o.view_linger = ms(c.view_linger_s);
   o.ring.max_deltas = c.ring_deltas;
   o.delta_interval = std::chrono::microseconds(static_cast<long>(c.delta_interval_ms * 1000));
+  o.view_frames_per_s = c.view_frames_per_s;
   return o;
 }
 

@@ -183,6 +183,7 @@ TEST(Config, LiveSectionAndTokenLookup) {
   EXPECT_DOUBLE_EQ(shipped.live.stall_timeout_s, 30.0);
   EXPECT_EQ(shipped.live.ring_deltas, 1024U);
   EXPECT_DOUBLE_EQ(shipped.live.delta_interval_ms, 5.0);
+  EXPECT_DOUBLE_EQ(shipped.live.view_frames_per_s, 50'000.0);
   const TokenConfig* duty = find_token(shipped, "quanyu-demo-duty");
   ASSERT_NE(duty, nullptr);
   EXPECT_EQ(duty->name, "demo-duty");
@@ -194,6 +195,8 @@ TEST(Config, LiveSectionAndTokenLookup) {
               testing::HasSubstr("rules.fire.radius_m: must be positive"));
   EXPECT_THAT(expect_config_error("live: {delta_interval_ms: -1}\n" + std::string(kMinimalLayers)),
               testing::HasSubstr("live.delta_interval_ms: must be zero or positive"));
+  EXPECT_THAT(expect_config_error("live: {view_frames_per_s: -5}\n" + std::string(kMinimalLayers)),
+              testing::HasSubstr("live.view_frames_per_s: must be zero or positive"));
 }
 
 }  // namespace
