@@ -788,12 +788,33 @@ int main(int argc, char** argv) try {
   std::vector<std::shared_ptr<Subscriber>> subs;
   const long rss_before = sample_process(server_pid).rss_kb;
   for (int i = 0; i < subscribers; ++i) {
-    std::shared_ptr<Subscriber> s;
-    if (mode == Mode::quanyu) s = std::make_shared<QuanyuSubscriber>(ioc, updates);
-    if (mode == Mode::mqtt) s = std::make_shared<MqttSubscriber>(ioc, updates, i);
-    if (mode == Mode::redis) s = std::make_shared<RedisSubscriber>(ioc, updates);
-    s->start(port);
-    subs.push_back(std::move(s));
+    if (mode == Mode::quanyu) subs.push_back(std::make_shared<QuanyuSubscriber>(ioc, updates));
+    if (mode == Mode::mqtt) subs.push_back(std::make_shared<MqttSubscriber>(ioc, updates, i));
+    if (mode == Mode::redis) subs.push_back(std::make_shared<RedisSubscriber>(ioc, updates));
+  }
+  {
+    // Screens connect and subscribe 16 at a time, as independent screens would: a server that
+    // answers each handshake late (mosquitto's WebSocket listener) is not made to look slower
+    // to subscribe than it is by one-at-a-time set-up.
+    std::atomic<int> next{0};
+    std::mutex failed_mutex;
+    std::string failed;
+    std::vector<std::thread> connectors;
+    for (int t = 0; t < 16; ++t) {
+      connectors.emplace_back([&] {
+        for (int i = next++; i < subscribers; i = next++) {
+          try {
+            subs[static_cast<std::size_t>(i)]->start(port);
+          } catch (const std::exception& e) {
+            std::lock_guard lock(failed_mutex);
+            failed = "subscriber " + std::to_string(i) + ": " + e.what();
+            next = subscribers;
+          }
+        }
+      });
+    }
+    for (auto& t : connectors) t.join();
+    if (!failed.empty()) throw std::runtime_error(failed);
   }
   auto guard = asio::make_work_guard(ioc);
   std::vector<std::thread> readers;
