@@ -120,8 +120,8 @@ print("`bench/run_fanout_bench.sh %s %s %s %g` (bench/fanout.cpp). %s. Each run:
       "updates at a fixed rate for %s s; a rung is held when all %s runs delivered every update to "
       "every subscriber and the median p99 is at most %g ms. Medians of the runs.\n"
       % (subscribers, seconds, runs, bound, versions, subscribers, seconds, runs, bound))
-print("| system | updates/s offered | delivered/s | p50 | p99 | server CPU (cores) | server RSS | bytes/update | every update to every subscriber | held |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| system | updates/s offered | delivered/s | p50 | p99 | server CPU (cores) | load generator CPU | server RSS | bytes/update | every update to every subscriber | held |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 capacity = {}
 for system in systems:
     for rate in sorted(r for s, r in rungs if s == system):
@@ -130,12 +130,13 @@ for system in systems:
         held = ok and med(rows, "p99_ms") <= bound
         if held:
             capacity[system] = (med(rows, "delivered_per_s"), med(rows, "p99_ms"), rate)
-        print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             names[system], rate,
             "{:,.0f}".format(med(rows, "delivered_per_s")) if any(rows) else "—",
             "%.2f ms" % med(rows, "p50_ms") if any(rows) else "—",
             "%.2f ms" % med(rows, "p99_ms") if any(rows) else "—",
             "%.2f" % med(rows, "server_cpu_cores") if any(rows) else "—",
+            "%.2f" % med(rows, "loadgen_cpu_cores") if any(rows) else "—",
             "%.0f MB" % (med(rows, "server_hwm_kb") / 1024) if any(rows) else "—",
             "%.0f" % med(rows, "bytes_per_update") if any(rows) else "—",
             "yes" if ok else "**no** (%d of %d runs)" % (sum(1 for r in rows if r and r["complete"].split("/")[0] == r["complete"].split("/")[1]), len(rows)),
@@ -155,4 +156,5 @@ if "quanyu" in capacity and peers:
             print("\n%s held the top rung (%d updates/s): its capacity is at least this." % (names[s], top))
 else:
     print("Capacity: not every system held a rung: %s" % ", ".join("%s %s" % (s, capacity.get(s)) for s in systems))
+print()
 PY
