@@ -27,8 +27,6 @@
 // MODE is quanyu, mqtt or redis; PORT is the subscribers' port; publish_port the publisher's
 // (mosquitto: its MQTT TCP listener). payload_bytes sizes the peers' messages (Quanyu's size is
 // what its summary incident takes; the line prints the bytes per update every mode received).
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -60,6 +58,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.hpp"
 #include "server/ingest/mqtt/codec.hpp"
 
 namespace asio = boost::asio;
@@ -71,6 +70,9 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+using quanyu::bench::now_us;
+namespace bench = quanyu::bench;
+
 enum class Mode { quanyu, mqtt, redis };
 
 constexpr std::string_view kTopic = "quanyu/fanout";
@@ -78,12 +80,6 @@ constexpr std::string_view kChannel = "quanyu.fanout";
 constexpr int kPublishers = 4;  // publisher connections, each sending whatever is due when free
 /// Quanyu: the fires the updates rotate over (each fire changes once every 1,000 updates).
 constexpr int kPlaces = 1000;
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // ---- measurement ---------------------------------------------------------------------------
 
@@ -218,41 +214,6 @@ bool parse_peer_payload(std::string_view payload, std::uint64_t& k, std::int64_t
   return parse_update(payload, "k=", " t=", k, due_us);
 }
 
-struct ProcessSample {
-  double cpu_s = 0;  ///< user + system
-  long rss_kb = 0;
-  long hwm_kb = 0;
-};
-
-ProcessSample sample_process(int pid) {
-  ProcessSample s;
-  if (pid <= 0) return s;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const auto paren = text.rfind(')');
-  if (paren != std::string::npos) {
-    // Fields after the command: state is field 3; utime 14, stime 15.
-    std::vector<std::string> fields;
-    std::size_t at = paren + 2;
-    while (at < text.size() && fields.size() < 13) {
-      const auto space = text.find(' ', at);
-      fields.push_back(text.substr(at, space - at));
-      at = space == std::string::npos ? text.size() : space + 1;
-    }
-    if (fields.size() == 13) {
-      const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-      s.cpu_s = (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-    }
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) s.rss_kb = std::atol(line.c_str() + 6);
-    if (line.rfind("VmHWM:", 0) == 0) s.hwm_kb = std::atol(line.c_str() + 6);
-  }
-  return s;
-}
-
 double self_cpu_s() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -312,72 +273,24 @@ class QuanyuSubscriber : public Subscriber, public std::enable_shared_from_this<
   }
 
   void scan(const std::uint8_t* data, int size) {
-    namespace io = google::protobuf::io;
-    using google::protobuf::internal::WireFormatLite;
     const std::int64_t received = now_us();
-    io::CodedInputStream in(data, size);
-    while (const std::uint32_t tag = in.ReadTag()) {
-      const int field = static_cast<int>(tag >> 3);
-      if ((field == 10 || field == 11) && (tag & 7) == 2) {
-        std::uint32_t length = 0;
-        if (!in.ReadVarint32(&length)) return;
-        const auto limit = in.PushLimit(static_cast<int>(length));
-        while (const std::uint32_t inner = in.ReadTag()) {
-          if ((inner >> 3) == 1 && (inner & 7) == 2) {
-            std::uint32_t n = 0;
-            const void* start = nullptr;
-            int available = 0;
-            if (!in.ReadVarint32(&n) || !in.GetDirectBufferPointer(&start, &available) ||
-                available < static_cast<int>(n)) {
-              return;
-            }
-            if (field == 11)
-              incident(static_cast<const std::uint8_t*>(start), static_cast<int>(n), received);
-            in.Skip(static_cast<int>(n));
-          } else if (!WireFormatLite::SkipField(&in, inner)) {
-            return;
-          }
-        }
-        in.PopLimit(limit);
-        if (field == 10) snapshot_ = true;
-      } else if (!WireFormatLite::SkipField(&in, tag)) {
-        return;
-      }
-    }
-  }
-
-  /// Incident field 9 (evidence, repeated; its field 1 observation_id): the last one is the
-  /// latest. Ids of the publisher's updates are "fan-<k>-<due us>".
-  void incident(const std::uint8_t* data, int size, std::int64_t received) {
-    namespace io = google::protobuf::io;
-    using google::protobuf::internal::WireFormatLite;
-    io::CodedInputStream in(data, size);
-    latest_.clear();
-    while (const std::uint32_t tag = in.ReadTag()) {
-      if ((tag >> 3) == 9 && (tag & 7) == 2) {
-        std::uint32_t n = 0;
-        if (!in.ReadVarint32(&n)) return;
-        const auto limit = in.PushLimit(static_cast<int>(n));
-        while (const std::uint32_t inner = in.ReadTag()) {
-          if ((inner >> 3) == 1 && (inner & 7) == 2) {
-            if (!WireFormatLite::ReadString(&in, &latest_)) return;
-          } else if (!WireFormatLite::SkipField(&in, inner)) {
-            return;
-          }
-        }
-        in.PopLimit(limit);
-      } else if (!WireFormatLite::SkipField(&in, tag)) {
-        return;
-      }
-    }
-    std::uint64_t k = 0;
-    std::int64_t due = 0;
-    if (parse_update(latest_, "fan-", "-", k, due)) tally.deliver(k, due, received);
+    bench::FrameInfo info;
+    bench::for_each_incident(data, size, info,
+                             [&](const std::uint8_t* bytes, int n, bool snapshot) {
+                               // Updates arrive in deltas; the first snapshot holds the warm-up
+                               // state.
+                               if (snapshot || !bench::read_incident(bytes, n, fields_)) return;
+                               std::uint64_t k = 0;
+                               std::int64_t due = 0;
+                               if (parse_update(fields_.latest_evidence, "fan-", "-", k, due))
+                                 tally.deliver(k, due, received);
+                             });
+    if (info.snapshot) snapshot_ = true;
   }
 
   websocket::stream<tcp::socket> ws_;
   beast::flat_buffer buffer_;
-  std::string latest_;
+  bench::IncidentFields fields_;
   std::atomic<bool> snapshot_{false};
 };
 
@@ -585,13 +498,6 @@ class Publisher {
                     const std::function<std::int64_t(std::uint64_t)>& due_us) = 0;
 };
 
-std::string utc_now_iso() {
-  char when[32];
-  const std::time_t t = std::time(nullptr);
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return when;
-}
-
 /// Smoke detections over HTTP, one POST per batch; waits for each 202 (journal commit).
 class QuanyuPublisher : public Publisher {
  public:
@@ -635,7 +541,7 @@ class QuanyuPublisher : public Publisher {
   void post(std::string body) {
     if (std::time(nullptr) != when_at_) {
       when_at_ = std::time(nullptr);
-      when_ = utc_now_iso();
+      when_ = bench::rfc3339(std::time(nullptr));
     }
     http::request<http::string_body> request{http::verb::post, "/api/v1/observations", 11};
     request.set(http::field::host, "127.0.0.1");
@@ -654,7 +560,7 @@ class QuanyuPublisher : public Publisher {
   asio::io_context ioc_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::string when_ = utc_now_iso();
+  std::string when_ = bench::rfc3339(std::time(nullptr));
   std::time_t when_at_ = std::time(nullptr);
 };
 
@@ -786,7 +692,7 @@ int main(int argc, char** argv) try {
 
   asio::io_context ioc;
   std::vector<std::shared_ptr<Subscriber>> subs;
-  const long rss_before = sample_process(server_pid).rss_kb;
+  const long rss_before = bench::sample_process(server_pid).rss_kb;
   for (int i = 0; i < subscribers; ++i) {
     if (mode == Mode::quanyu) subs.push_back(std::make_shared<QuanyuSubscriber>(ioc, updates));
     if (mode == Mode::mqtt) subs.push_back(std::make_shared<MqttSubscriber>(ioc, updates, i));
@@ -840,7 +746,7 @@ int main(int argc, char** argv) try {
     throw std::runtime_error(std::to_string(subscribers - ready) + " subscribers never got ready");
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  const long rss_subscribed = sample_process(server_pid).rss_kb;
+  const long rss_subscribed = bench::sample_process(server_pid).rss_kb;
   for (int i = 0; i < kPublishers && mode != Mode::quanyu; ++i) {
     if (mode == Mode::mqtt) {
       publishers.push_back(std::make_unique<MqttPublisher>(publish_port, payload_bytes, i));
@@ -851,7 +757,7 @@ int main(int argc, char** argv) try {
   }
 
   // The publisher: everything due goes out in one write, at most 1,000 updates per write.
-  const ProcessSample server_start = sample_process(server_pid);
+  const bench::ProcessSample server_start = bench::sample_process(server_pid);
   const double self_start = self_cpu_s();
   const std::int64_t start_us = now_us() + 20'000;
   const auto due_us = [&](std::uint64_t k) {
@@ -911,7 +817,7 @@ int main(int argc, char** argv) try {
   for (int i = 0; i < 6000 && total() < expected; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  const ProcessSample server_end = sample_process(server_pid);
+  const bench::ProcessSample server_end = bench::sample_process(server_pid);
   const double self_end = self_cpu_s();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // late duplicates would show
   guard.reset();

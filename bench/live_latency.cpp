@@ -16,8 +16,6 @@
 // must hold every incident at its latest version.
 //   quanyu_live_latency PORT [clients=200] [rate=5000] [seconds=10] [batch=50] [server_pid=0]
 //                       [reader_threads=2]
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -35,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.hpp"
 #include "quanyu/v1/live.pb.h"
 
 namespace asio = boost::asio;
@@ -45,20 +44,8 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-long rss_kb(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return 0;
-}
+using quanyu::bench::now_us;
+using quanyu::bench::rss_kb;
 
 /// One wall screen: reads frames and records the latency of every newest evidence it sees.
 class Client : public std::enable_shared_from_this<Client> {
@@ -96,89 +83,31 @@ class Client : public std::enable_shared_from_this<Client> {
 
   /// ServerMessage: 10 snapshot and 11 delta hold incidents in field 1.
   void scan(const std::uint8_t* data, int size, std::int64_t received) {
-    namespace io = google::protobuf::io;
-    io::CodedInputStream in(data, size);
     bool sampled = false;
-    while (const std::uint32_t tag = in.ReadTag()) {
-      const int field = static_cast<int>(tag >> 3);
-      if (field == 1 && (tag & 7) == 0) {
-        std::uint64_t seq = 0;
-        if (!in.ReadVarint64(&seq)) return;
-        last_seq = std::max(last_seq, seq);
-      } else if ((field == 10 || field == 11) && (tag & 7) == 2) {
-        std::uint32_t length = 0;
-        if (!in.ReadVarint32(&length)) return;
-        const auto limit = in.PushLimit(static_cast<int>(length));
-        while (const std::uint32_t inner = in.ReadTag()) {
-          if ((inner >> 3) == 1 && (inner & 7) == 2) {
-            std::uint32_t n = 0;
-            const void* start = nullptr;
-            int available = 0;
-            if (!in.ReadVarint32(&n) || !in.GetDirectBufferPointer(&start, &available) ||
-                available < static_cast<int>(n)) {
-              return;
-            }
-            if (auditor_ || !sampled) {
-              sampled = incident(static_cast<const std::uint8_t*>(start), static_cast<int>(n),
-                                 received, field == 11 && !sampled) ||
-                        sampled;
-            }
-            in.Skip(static_cast<int>(n));
-          } else if (!skip(in, inner)) {
-            return;
+    quanyu::bench::FrameInfo info;
+    quanyu::bench::for_each_incident(
+        data, size, info, [&](const std::uint8_t* bytes, int n, bool in_snapshot) {
+          if (auditor_ || !sampled) {
+            sampled = incident(bytes, n, received, !in_snapshot && !sampled) || sampled;
           }
-        }
-        in.PopLimit(limit);
-        if (field == 10) snapshot = true;
-      } else if (!skip(in, tag)) {
-        return;
-      }
-    }
+        });
+    last_seq = std::max(last_seq, info.seq);
+    if (info.snapshot) snapshot = true;
   }
 
-  static bool skip(google::protobuf::io::CodedInputStream& in, std::uint32_t tag) {
-    return google::protobuf::internal::WireFormatLite::SkipField(&in, tag);
-  }
-
-  /// Incident: 1 id, 9 evidence (repeated; 1 observation_id), 17 version. Returns whether it
-  /// took a latency sample (only when `sample`).
+  /// Records the incident's version (auditors); returns whether it took a latency sample (only
+  /// when `sample`).
   bool incident(const std::uint8_t* data, int size, std::int64_t received, bool sample) {
-    namespace io = google::protobuf::io;
-    io::CodedInputStream in(data, size);
-    std::string id;
-    std::string latest;
-    std::uint64_t version = 0;
-    while (const std::uint32_t tag = in.ReadTag()) {
-      const int field = static_cast<int>(tag >> 3);
-      if (field == 1 && (tag & 7) == 2) {
-        if (!google::protobuf::internal::WireFormatLite::ReadString(&in, &id)) return false;
-      } else if (field == 17 && (tag & 7) == 0) {
-        if (!in.ReadVarint64(&version)) return false;
-      } else if (field == 9 && (tag & 7) == 2) {
-        std::uint32_t n = 0;
-        if (!in.ReadVarint32(&n)) return false;
-        const auto limit = in.PushLimit(static_cast<int>(n));
-        latest.clear();
-        while (const std::uint32_t inner = in.ReadTag()) {
-          if ((inner >> 3) == 1 && (inner & 7) == 2) {
-            if (!google::protobuf::internal::WireFormatLite::ReadString(&in, &latest)) return false;
-          } else if (!skip(in, inner)) {
-            return false;
-          }
-        }
-        in.PopLimit(limit);
-      } else if (!skip(in, tag)) {
-        return false;
-      }
-    }
+    if (!quanyu::bench::read_incident(data, size, fields_)) return false;
     if (auditor_) {
       // Ids are INC-<number>: a vector indexed by the number keeps the client light.
-      const std::size_t number = id.size() > 4 ? std::strtoull(id.c_str() + 4, nullptr, 10) : 0;
+      const std::size_t number =
+          fields_.id.size() > 4 ? std::strtoull(fields_.id.c_str() + 4, nullptr, 10) : 0;
       if (number >= versions.size()) versions.resize(number + 1024, 0);
-      versions[number] = std::max(versions[number], version);
+      versions[number] = std::max(versions[number], fields_.version);
     }
-    if (!sample || latest.rfind("lat-", 0) != 0) return false;
-    const std::int64_t sent = std::atoll(latest.c_str() + 4);
+    if (!sample || fields_.latest_evidence.rfind("lat-", 0) != 0) return false;
+    const std::int64_t sent = std::atoll(fields_.latest_evidence.c_str() + 4);
     if (latencies_ms.size() < 500'000) {
       latencies_ms.push_back(static_cast<float>(received - sent) / 1000.0F);
     }
@@ -199,6 +128,7 @@ class Client : public std::enable_shared_from_this<Client> {
 
  private:
   bool auditor_;
+  quanyu::bench::IncidentFields fields_;
   websocket::stream<tcp::socket> ws_;  // no timers per operation: the client stays light
   beast::flat_buffer buffer_;
   std::string port_;

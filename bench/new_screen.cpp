@@ -66,6 +66,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.hpp"
 #include "quanyu/v1/live.pb.h"
 
 namespace asio = boost::asio;
@@ -92,21 +93,8 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-long rss_kb(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return 0;
-}
-
-std::string rfc3339(std::int64_t unix_s) {
-  const auto t = static_cast<std::time_t>(unix_s);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buffer;
-}
+using quanyu::bench::rfc3339;
+using quanyu::bench::rss_kb;
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0.0;
