@@ -200,7 +200,71 @@ Changes Picture::apply(const v1::JournalEntry& entry) {
     case v1::JournalEntry::BODY_NOT_SET:
       break;
   }
+  reindex_kpis(changes);
   return changes;
+}
+
+Picture::KpiShare Picture::kpi_share(const v1::Incident& i) const {
+  KpiShare share;
+  share.adcode = i.district().adcode();
+  share.open = is_open(i.status());
+  share.kind = i.kind();
+  share.severity = i.severity();
+  for (const auto& t : i.history()) {
+    if (t.to() == "acknowledged") {
+      share.ack_us = to_micros(t.at()) - to_micros(i.first_seen());
+      break;
+    }
+  }
+  for (const auto& task_id : i.task_ids()) {
+    const auto it = tasks_.find(task_id);
+    if (it == tasks_.end()) continue;
+    const v1::Task& task = it->second;
+    if (task.kind() != v1::TASK_KIND_VERIFY || task.state() != v1::TASK_STATE_DONE) continue;
+    share.verify_us =
+        to_micros(task.history(task.history_size() - 1).at()) - to_micros(i.first_seen());
+    break;
+  }
+  return share;
+}
+
+void Picture::add_share(const KpiShare& share, int sign) {
+  KpiSums& sums = kpi_sums_[share.adcode];
+  if (share.open) {
+    auto& count = sums.open[{share.kind, share.severity}];
+    count = static_cast<std::uint32_t>(static_cast<std::int64_t>(count) + sign);
+    if (count == 0) sums.open.erase({share.kind, share.severity});
+  }
+  if (share.ack_us) {
+    sums.ack_us += sign * *share.ack_us;
+    sums.ack_count = static_cast<std::uint32_t>(static_cast<std::int64_t>(sums.ack_count) + sign);
+  }
+  if (share.verify_us) {
+    sums.verify_us += sign * *share.verify_us;
+    sums.verify_count =
+        static_cast<std::uint32_t>(static_cast<std::int64_t>(sums.verify_count) + sign);
+  }
+}
+
+void Picture::reindex_kpis(const Changes& changes) {
+  std::set<std::string> touched(changes.incidents.begin(), changes.incidents.end());
+  for (const auto& task_id : changes.tasks) {
+    if (const auto it = tasks_.find(task_id); it != tasks_.end()) {
+      touched.insert(it->second.incident_id());
+    }
+  }
+  touched.insert(changes.removed_incidents.begin(), changes.removed_incidents.end());
+  for (const auto& id : touched) {
+    if (const auto old = kpi_shares_.find(id); old != kpi_shares_.end()) {
+      add_share(old->second, -1);
+      kpi_shares_.erase(old);
+    }
+    if (const auto it = incidents_.find(id); it != incidents_.end()) {
+      KpiShare share = kpi_share(it->second);
+      add_share(share, +1);
+      kpi_shares_.emplace(id, std::move(share));
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1068,29 +1132,20 @@ v1::Kpis Picture::kpis(const std::set<std::string>& districts) const {
   };
   v1::Kpis k;
   std::map<std::tuple<int, int, std::string>, std::uint32_t> open;
-  double ack_total = 0;
+  std::int64_t ack_us = 0;
   std::uint32_t ack_count = 0;
-  double verify_total = 0;
+  std::int64_t verify_us = 0;
   std::uint32_t verify_count = 0;
-  for (const auto& [id, i] : incidents_) {
-    if (!in_scope(i.district())) continue;
-    if (is_open(i.status())) ++open[{i.kind(), i.severity(), i.district().adcode()}];
-    for (const auto& t : i.history()) {
-      if (t.to() == "acknowledged") {
-        ack_total += static_cast<double>(to_micros(t.at()) - to_micros(i.first_seen())) / 1e6;
-        ++ack_count;
-        break;
-      }
-    }
-    for (const auto& task_id : i.task_ids()) {
-      const v1::Task& task = tasks_.at(task_id);
-      if (task.kind() != v1::TASK_KIND_VERIFY || task.state() != v1::TASK_STATE_DONE) continue;
-      const auto& done = task.history(task.history_size() - 1);
-      verify_total += static_cast<double>(to_micros(done.at()) - to_micros(i.first_seen())) / 1e6;
-      ++verify_count;
-      break;
-    }
+  for (const auto& [adcode, sums] : kpi_sums_) {
+    if (!districts.empty() && districts.count(adcode) == 0) continue;
+    for (const auto& [key, count] : sums.open) open[{key.first, key.second, adcode}] += count;
+    ack_us += sums.ack_us;
+    ack_count += sums.ack_count;
+    verify_us += sums.verify_us;
+    verify_count += sums.verify_count;
   }
+  const double ack_total = static_cast<double>(ack_us) / 1e6;
+  const double verify_total = static_cast<double>(verify_us) / 1e6;
   for (const auto& [key, count] : open) {
     auto* c = k.add_open_incidents();
     c->set_kind(static_cast<v1::IncidentKind>(std::get<0>(key)));
@@ -1168,6 +1223,13 @@ void Picture::restore(const v1::EngineState& s) {
   next_task_number_ = s.next_task_number();
   for (const auto& sums : s.fires()) fires_[sums.incident_id()] = sums;
   for (const auto& key : s.warnings()) warnings_[key.identifier()] = key.incident_id();
+  kpi_shares_.clear();
+  kpi_sums_.clear();
+  for (const auto& [id, incident] : incidents_) {
+    KpiShare share = kpi_share(incident);
+    add_share(share, +1);
+    kpi_shares_.emplace(id, std::move(share));
+  }
 }
 
 }  // namespace quanyu::engine

@@ -134,6 +134,30 @@ class Picture {
   std::unordered_map<std::int64_t, std::set<std::string>> fire_cells_;  ///< open fire incidents
   std::map<std::string, std::string> open_security_by_camera_;          ///< camera -> incident
   std::map<std::string, int> busy_teams_;  ///< resource id -> active tasks
+
+  /// What one incident adds to the KPIs. Kept up to date from each entry's changes, so kpis()
+  /// sums per district instead of walking every incident on every delta.
+  struct KpiShare {
+    std::string adcode;
+    bool open = false;
+    int kind = 0;
+    int severity = 0;
+    std::optional<std::int64_t> ack_us;     ///< first seen to acknowledged
+    std::optional<std::int64_t> verify_us;  ///< first seen to its verify task done
+  };
+  struct KpiSums {
+    std::map<std::pair<int, int>, std::uint32_t> open;  ///< (kind, severity) -> open incidents
+    std::int64_t ack_us = 0;
+    std::uint32_t ack_count = 0;
+    std::int64_t verify_us = 0;
+    std::uint32_t verify_count = 0;
+  };
+  KpiShare kpi_share(const v1::Incident& incident) const;
+  void add_share(const KpiShare& share, int sign);
+  /// Recomputes the shares of the incidents `changes` touched (directly or through a task).
+  void reindex_kpis(const Changes& changes);
+  std::unordered_map<std::string, KpiShare> kpi_shares_;  ///< incident id -> its share
+  std::map<std::string, KpiSums> kpi_sums_;               ///< adcode -> sums of its shares
 };
 
 }  // namespace quanyu::engine

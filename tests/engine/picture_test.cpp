@@ -356,6 +356,106 @@ void busy_hour(test::Feeder& feed) {
   feed.tick(t + 60 * kMinute);
 }
 
+/// The incident figures of the KPIs computed the slow way, by walking every incident: what the
+/// sums kept up to date from each change must always equal.
+v1::Kpis walked_kpis(const Picture& picture, const std::set<std::string>& districts) {
+  v1::Kpis k;
+  std::map<std::tuple<int, int, std::string>, std::uint32_t> open;
+  std::int64_t ack_us = 0;
+  std::int64_t verify_us = 0;
+  std::uint32_t acks = 0;
+  std::uint32_t verifies = 0;
+  for (const auto& [id, i] : picture.incidents()) {
+    if (!districts.empty() && districts.count(i.district().adcode()) == 0) continue;
+    const auto status = i.status();
+    if (status == v1::INCIDENT_STATUS_NEW || status == v1::INCIDENT_STATUS_ACKNOWLEDGED ||
+        status == v1::INCIDENT_STATUS_DISPATCHED) {
+      ++open[{i.kind(), i.severity(), i.district().adcode()}];
+    }
+    for (const auto& t : i.history()) {
+      if (t.to() == "acknowledged") {
+        ack_us += to_micros(t.at()) - to_micros(i.first_seen());
+        ++acks;
+        break;
+      }
+    }
+    for (const auto& task_id : i.task_ids()) {
+      const v1::Task* task = picture.task(task_id);
+      if (task == nullptr || task->kind() != v1::TASK_KIND_VERIFY ||
+          task->state() != v1::TASK_STATE_DONE) {
+        continue;
+      }
+      verify_us +=
+          to_micros(task->history(task->history_size() - 1).at()) - to_micros(i.first_seen());
+      ++verifies;
+      break;
+    }
+  }
+  for (const auto& [key, count] : open) {
+    auto* c = k.add_open_incidents();
+    c->set_kind(static_cast<v1::IncidentKind>(std::get<0>(key)));
+    c->set_severity(static_cast<v1::Severity>(std::get<1>(key)));
+    c->set_adcode(std::get<2>(key));
+    c->set_count(count);
+  }
+  k.set_mean_time_to_acknowledge_s(acks ? static_cast<double>(ack_us) / 1e6 / acks : 0.0);
+  k.set_mean_time_to_verify_s(verifies ? static_cast<double>(verify_us) / 1e6 / verifies : 0.0);
+  return k;
+}
+
+void expect_kpis_match_a_walk(const Picture& picture, const std::string& when) {
+  for (const std::set<std::string>& districts :
+       {std::set<std::string>{}, std::set<std::string>{"500102"},
+        std::set<std::string>{"500101", "500116"}}) {
+    const v1::Kpis kept = picture.kpis(districts);
+    const v1::Kpis walked = walked_kpis(picture, districts);
+    ASSERT_EQ(kept.open_incidents_size(), walked.open_incidents_size()) << when;
+    for (int i = 0; i < kept.open_incidents_size(); ++i) {
+      EXPECT_EQ(kept.open_incidents(i).SerializeAsString(),
+                walked.open_incidents(i).SerializeAsString())
+          << when << ", entry " << i;
+    }
+    EXPECT_NEAR(kept.mean_time_to_acknowledge_s(), walked.mean_time_to_acknowledge_s(), 1e-6)
+        << when;
+    EXPECT_NEAR(kept.mean_time_to_verify_s(), walked.mean_time_to_verify_s(), 1e-6) << when;
+  }
+}
+
+TEST_F(PictureTest, KpisKeptFromEachChangeEqualAWalkOverEveryIncident) {
+  busy_hour(feed_);
+  expect_kpis_match_a_walk(picture_, "after the busy hour");
+  // A verify task done, a severity change, a close, a false alarm, then retention.
+  const std::int64_t t = kT0 + 3 * 60 * kMinute;
+  feed_.observe(smoke("late", kTowerA, 0.8, t, kLon, kLat), t);
+  std::string fire;
+  for (const auto& [id, i] : picture_.incidents()) {
+    if (i.kind() == v1::INCIDENT_KIND_FIRE && i.status() == v1::INCIDENT_STATUS_NEW) fire = id;
+  }
+  ASSERT_FALSE(fire.empty());
+  feed_.command(acknowledge(fire), t + kMinute);
+  const auto sent = feed_.command(dispatch(fire), t + 2 * kMinute);
+  ASSERT_TRUE(sent.result->ok()) << sent.result->error_message();
+  for (const auto state : {v1::TASK_STATE_ACCEPTED, v1::TASK_STATE_EN_ROUTE,
+                           v1::TASK_STATE_ON_SCENE, v1::TASK_STATE_DONE}) {
+    ASSERT_TRUE(
+        feed_.command(task_state(sent.result->task_id(), state), t + 9 * kMinute).result->ok());
+  }
+  expect_kpis_match_a_walk(picture_, "after a verify task was done");
+  EXPECT_GT(picture_.kpis({}).mean_time_to_verify_s(), 0.0);
+  v1::Command close;
+  close.mutable_close()->set_incident_id(fire);
+  ASSERT_TRUE(feed_.command(close, t + 10 * kMinute).result->ok());
+  expect_kpis_match_a_walk(picture_, "after a close");
+  feed_.tick(t + 30 * 60 * kMinute);  // past retention: finished incidents leave
+  expect_kpis_match_a_walk(picture_, "after retention");
+
+  // A picture restored from a snapshot, and one replayed, keep the same sums.
+  Picture restored(test::shipped_layers(), rules_);
+  restored.restore(picture_.state());
+  expect_kpis_match_a_walk(restored, "restored");
+  EXPECT_EQ(restored.kpis({}).SerializeAsString(), picture_.kpis({}).SerializeAsString());
+}
+
 TEST_F(PictureTest, ReplayingTheJournalGivesTheSamePictureByteForByte) {
   busy_hour(feed_);
   const std::string original = picture_.state().SerializeAsString();
