@@ -231,19 +231,25 @@ Picture::KpiShare Picture::kpi_share(const v1::Incident& i) const {
 void Picture::add_share(const KpiShare& share, int sign) {
   KpiSums& sums = kpi_sums_[share.adcode];
   if (share.open) {
+    open_count_ += sign;
     auto& count = sums.open[{share.kind, share.severity}];
-    count = static_cast<std::uint32_t>(static_cast<std::int64_t>(count) + sign);
+    count += sign;
     if (count == 0) sums.open.erase({share.kind, share.severity});
   }
   if (share.ack_us) {
     sums.ack_us += sign * *share.ack_us;
-    sums.ack_count = static_cast<std::uint32_t>(static_cast<std::int64_t>(sums.ack_count) + sign);
+    sums.ack_count += sign;
   }
   if (share.verify_us) {
     sums.verify_us += sign * *share.verify_us;
-    sums.verify_count =
-        static_cast<std::uint32_t>(static_cast<std::int64_t>(sums.verify_count) + sign);
+    sums.verify_count += sign;
   }
+}
+
+void Picture::index_kpis(const std::string& id, const v1::Incident& incident) {
+  KpiShare share = kpi_share(incident);
+  add_share(share, +1);
+  kpi_shares_.emplace(id, std::move(share));
 }
 
 void Picture::reindex_kpis(const Changes& changes) {
@@ -259,11 +265,7 @@ void Picture::reindex_kpis(const Changes& changes) {
       add_share(old->second, -1);
       kpi_shares_.erase(old);
     }
-    if (const auto it = incidents_.find(id); it != incidents_.end()) {
-      KpiShare share = kpi_share(it->second);
-      add_share(share, +1);
-      kpi_shares_.emplace(id, std::move(share));
-    }
+    if (const auto it = incidents_.find(id); it != incidents_.end()) index_kpis(id, it->second);
   }
 }
 
@@ -1131,11 +1133,11 @@ v1::Kpis Picture::kpis(const std::set<std::string>& districts) const {
     return districts.empty() || districts.count(d.adcode()) != 0;
   };
   v1::Kpis k;
-  std::map<std::tuple<int, int, std::string>, std::uint32_t> open;
+  std::map<std::tuple<int, int, std::string>, std::int64_t> open;
   std::int64_t ack_us = 0;
-  std::uint32_t ack_count = 0;
+  std::int64_t ack_count = 0;
   std::int64_t verify_us = 0;
-  std::uint32_t verify_count = 0;
+  std::int64_t verify_count = 0;
   for (const auto& [adcode, sums] : kpi_sums_) {
     if (!districts.empty() && districts.count(adcode) == 0) continue;
     for (const auto& [key, count] : sums.open) open[{key.first, key.second, adcode}] += count;
@@ -1151,7 +1153,7 @@ v1::Kpis Picture::kpis(const std::set<std::string>& districts) const {
     c->set_kind(static_cast<v1::IncidentKind>(std::get<0>(key)));
     c->set_severity(static_cast<v1::Severity>(std::get<1>(key)));
     c->set_adcode(std::get<2>(key));
-    c->set_count(count);
+    c->set_count(static_cast<std::uint32_t>(count));
   }
   for (const auto& [id, task] : tasks_) {
     if (!in_scope(task.district()) || !is_active(task.state())) continue;
@@ -1164,8 +1166,10 @@ v1::Kpis Picture::kpis(const std::set<std::string>& districts) const {
       k.set_gauges_above_warning(k.gauges_above_warning() + 1);
     }
   }
-  k.set_mean_time_to_acknowledge_s(ack_count == 0 ? 0.0 : ack_total / ack_count);
-  k.set_mean_time_to_verify_s(verify_count == 0 ? 0.0 : verify_total / verify_count);
+  k.set_mean_time_to_acknowledge_s(ack_count == 0 ? 0.0
+                                                  : ack_total / static_cast<double>(ack_count));
+  k.set_mean_time_to_verify_s(verify_count == 0 ? 0.0
+                                                : verify_total / static_cast<double>(verify_count));
   *k.mutable_as_of() = to_timestamp(now_us_);
   return k;
 }
@@ -1225,11 +1229,8 @@ void Picture::restore(const v1::EngineState& s) {
   for (const auto& key : s.warnings()) warnings_[key.identifier()] = key.incident_id();
   kpi_shares_.clear();
   kpi_sums_.clear();
-  for (const auto& [id, incident] : incidents_) {
-    KpiShare share = kpi_share(incident);
-    add_share(share, +1);
-    kpi_shares_.emplace(id, std::move(share));
-  }
+  open_count_ = 0;
+  for (const auto& [id, incident] : incidents_) index_kpis(id, incident);
 }
 
 }  // namespace quanyu::engine

@@ -77,6 +77,8 @@ class Picture {
 
   /// Figures for the wall within a set of districts (empty = everywhere).
   v1::Kpis kpis(const std::set<std::string>& districts) const;
+  /// Incidents new, acknowledged or dispatched, everywhere (kept with the KPIs: no walk).
+  std::size_t open_incident_count() const { return static_cast<std::size_t>(open_count_); }
 
   /// The whole state, deterministic: incidents, tasks, gauges and seen ids sorted by id.
   v1::EngineState state() const;
@@ -146,18 +148,21 @@ class Picture {
     std::optional<std::int64_t> verify_us;  ///< first seen to its verify task done
   };
   struct KpiSums {
-    std::map<std::pair<int, int>, std::uint32_t> open;  ///< (kind, severity) -> open incidents
+    std::map<std::pair<int, int>, std::int64_t> open;  ///< (kind, severity) -> open incidents
     std::int64_t ack_us = 0;
-    std::uint32_t ack_count = 0;
+    std::int64_t ack_count = 0;
     std::int64_t verify_us = 0;
-    std::uint32_t verify_count = 0;
+    std::int64_t verify_count = 0;
   };
   KpiShare kpi_share(const v1::Incident& incident) const;
   void add_share(const KpiShare& share, int sign);
+  /// Adds the share of incident `id` as it is now.
+  void index_kpis(const std::string& id, const v1::Incident& incident);
   /// Recomputes the shares of the incidents `changes` touched (directly or through a task).
   void reindex_kpis(const Changes& changes);
   std::unordered_map<std::string, KpiShare> kpi_shares_;  ///< incident id -> its share
   std::map<std::string, KpiSums> kpi_sums_;               ///< adcode -> sums of its shares
+  std::int64_t open_count_ = 0;                           ///< open incidents in kpi_sums_
 };
 
 }  // namespace quanyu::engine

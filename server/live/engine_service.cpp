@@ -62,44 +62,13 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
         picture.seq(), [&](const v1::JournalEntry& entry) { picture.apply(entry); });
     next_seq = std::max(journal->last_seq(), picture.seq()) + 1;
     last_housekeeping_us = picture.now_us();
-    counters_open();
+    open_incidents.store(picture.open_incident_count());
     seq.store(picture.seq());
     spdlog::info(
         "journal {} recovered: snapshot at seq {}, {} entries replayed, {} incidents ({:.1f} ms)",
         options.path.string(), from_snapshot, replayed, picture.incidents().size(),
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count());
-  }
-
-  static bool is_open(const v1::Incident& i) {
-    return i.status() == v1::INCIDENT_STATUS_NEW ||
-           i.status() == v1::INCIDENT_STATUS_ACKNOWLEDGED ||
-           i.status() == v1::INCIDENT_STATUS_DISPATCHED;
-  }
-
-  /// Recounts the open incidents from the whole picture (after recovery).
-  void counters_open() {
-    open_ids.clear();
-    for (const auto& [id, i] : picture.incidents()) {
-      if (is_open(i)) open_ids.insert(id);
-    }
-    open_incidents.store(open_ids.size());
-  }
-
-  /// Keeps the open count up to date from what one applied entry changed: a walk over every
-  /// incident per entry would cost more than the entry itself once thousands are open.
-  void track_open(const engine::Changes& changes) {
-    const auto& incidents = picture.incidents();
-    for (const auto& id : changes.incidents) {
-      const auto it = incidents.find(id);
-      if (it != incidents.end() && is_open(it->second)) {
-        open_ids.insert(id);
-      } else {
-        open_ids.erase(id);
-      }
-    }
-    for (const auto& id : changes.removed_incidents) open_ids.erase(id);
-    open_incidents.store(open_ids.size());
   }
 
   v1::JournalEntry entry(const std::string& actor) {
@@ -128,10 +97,8 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
         std::vector<engine::Changes> changes;
         if (!error) {
           changes.reserve(shared->size());
-          for (const auto& e : *shared) {
-            changes.push_back(self->picture.apply(e));
-            self->track_open(changes.back());
-          }
+          for (const auto& e : *shared) changes.push_back(self->picture.apply(e));
+          self->open_incidents.store(self->picture.open_incident_count());
           self->seq.store(self->picture.seq());
           self->since_snapshot += shared->size();
         }
@@ -216,7 +183,6 @@ struct EngineService::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<std::uint64_t> commands_refused{0};
   std::atomic<std::uint64_t> ticks{0};
   std::atomic<std::uint64_t> open_incidents{0};
-  std::unordered_set<std::string> open_ids;  ///< on the strand: what open_incidents counts
   std::atomic<std::uint64_t> seq{0};
   std::atomic<std::uint64_t> pending{0};
 };

@@ -53,7 +53,6 @@ struct Refusal {
 struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core> {
   Core(EngineService& e, const Config& c, Options o) : engine(e), config(c), opts(o) {}
 
-  /// A view and the sessions that share it. Engine strand only.
   /// Handed with a delta to every session of its view: when the last session has queued (and,
   /// on an idle socket, written) it, the token dies and the view may publish again. So a view
   /// never starts a fan-out before the previous one is through: when many screens make a fan-out
@@ -67,6 +66,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     ~FanOut() { done(); }
     std::function<void()> done;
   };
+  /// A view and the sessions that share it. Engine strand only.
   struct Entry {
     Entry(ViewFilter filter, const engine::Picture& picture, live::RingLimits limits)
         : view(std::move(filter), picture, limits) {}

@@ -250,6 +250,32 @@ TEST_F(SituationHubTest, SubcentreNeverSeesIncidentsOutsideItsDistricts) {
   EXPECT_FALSE(empty->snapshot().resync());
 }
 
+// The frame budget: a view watched by N sessions waits at least N / view_frames_per_s between
+// deltas. Two sessions at 5 frames/s: 400 ms, though delta_interval is only 1 ms.
+TEST_F(SituationHubTest, AViewsFrameBudgetSpacesItsDeltasByItsSessions) {
+  SituationHub::Options options;
+  options.delta_interval = 1ms;
+  options.view_frames_per_s = 5.0;
+  start(options);
+  auto client = connect(kDuty);
+  auto second = connect(kDuty);  // the same view: two sessions
+  ASSERT_TRUE(client && second);
+  LiveState state;
+  state.apply(*client->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  ASSERT_TRUE(second->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  for (int n = 0; n < 5; ++n) smoke("b" + std::to_string(n), 106.0 + 0.1 * n, 29.0);
+  std::vector<std::chrono::steady_clock::time_point> deltas;
+  while (state.incidents.size() < 5) {
+    auto m = client->receive(5s);
+    ASSERT_TRUE(m);
+    if (m->has_delta()) deltas.push_back(std::chrono::steady_clock::now());
+    state.apply(*m);
+  }
+  ASSERT_GE(deltas.size(), 2U);
+  EXPECT_LE(deltas.size(), 3U);
+  EXPECT_GE(deltas[1] - deltas[0], 300ms);
+}
+
 TEST_F(SituationHubTest, ChangesWithinTheDeltaIntervalGoOutMergedInOneDelta) {
   SituationHub::Options options;
   options.delta_interval = 400ms;
