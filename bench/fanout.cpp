@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "bench/bench_util.hpp"
+#include "bench/ws_client.hpp"
 #include "server/ingest/mqtt/codec.hpp"
 
 namespace asio = boost::asio;
@@ -244,34 +245,16 @@ class QuanyuSubscriber : public Subscriber, public std::enable_shared_from_this<
       : Subscriber(updates), ws_(asio::make_strand(ioc)) {}
 
   void start(const std::string& port) override {
-    tcp::resolver resolver(ws_.get_executor());
-    asio::connect(beast::get_lowest_layer(ws_), resolver.resolve("127.0.0.1", port));
-    ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-      request.set(http::field::authorization, "Bearer quanyu-demo-wall");
-    }));
-    ws_.read_message_max(64 << 20);
-    ws_.handshake("127.0.0.1", "/ws/situation");
-    ws_.binary(true);
-    read();
-  }
-  bool ready() const override { return snapshot_.load(); }
-  void close() override {
-    beast::error_code ec;
-    beast::get_lowest_layer(ws_).close(ec);
-  }
-
- private:
-  void read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-      if (ec) return;
+    ws_.connect(port, "/ws/situation", {{"Authorization", "Bearer quanyu-demo-wall"}});
+    ws_.read_loop([self = shared_from_this()](const char* data, std::size_t n) {
       if (self->snapshot_) self->tally.bytes += n;  // updates only, not the first snapshot
-      const auto data = self->buffer_.data();
-      self->scan(static_cast<const std::uint8_t*>(data.data()), static_cast<int>(data.size()));
-      self->buffer_.consume(self->buffer_.size());
-      self->read();
+      self->scan(reinterpret_cast<const std::uint8_t*>(data), static_cast<int>(n));
     });
   }
+  bool ready() const override { return snapshot_.load(); }
+  void close() override { ws_.close(); }
 
+ private:
   void scan(const std::uint8_t* data, int size) {
     const std::int64_t received = now_us();
     bench::FrameInfo info;
@@ -288,8 +271,7 @@ class QuanyuSubscriber : public Subscriber, public std::enable_shared_from_this<
     if (info.snapshot) snapshot_ = true;
   }
 
-  websocket::stream<tcp::socket> ws_;
-  beast::flat_buffer buffer_;
+  bench::WsClient ws_;
   bench::IncidentFields fields_;
   std::atomic<bool> snapshot_{false};
 };
@@ -301,30 +283,22 @@ class MqttSubscriber : public Subscriber, public std::enable_shared_from_this<Mq
       : Subscriber(updates), ws_(asio::make_strand(ioc)), id_(id) {}
 
   void start(const std::string& port) override {
-    tcp::resolver resolver(ws_.get_executor());
-    asio::connect(beast::get_lowest_layer(ws_), resolver.resolve("127.0.0.1", port));
-    ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-      request.set(http::field::sec_websocket_protocol, "mqtt");
-    }));
-    ws_.read_message_max(64 << 20);
-    ws_.handshake("127.0.0.1", "/mqtt");
-    ws_.binary(true);
+    ws_.connect(port, "/mqtt", {{"Sec-WebSocket-Protocol", "mqtt"}});
     mqtt::ConnectOptions options;
     options.client_id = "fanout-" + std::to_string(id_);
     options.clean_session = true;
     options.keepalive_s = 0;
-    ws_.write(asio::buffer(mqtt::encode_connect(options)));
+    ws_.write_binary(mqtt::encode_connect(options));
     expect(mqtt::PacketType::connack);
-    ws_.write(asio::buffer(mqtt::encode_subscribe(1, {std::string(kTopic)}, 0)));
+    ws_.write_binary(mqtt::encode_subscribe(1, {std::string(kTopic)}, 0));
     expect(mqtt::PacketType::suback);
     ready_ = true;
-    read();
+    ws_.read_loop([self = shared_from_this()](const char* data, std::size_t n) {
+      self->on_frame(data, n);
+    });
   }
   bool ready() const override { return ready_; }
-  void close() override {
-    beast::error_code ec;
-    beast::get_lowest_layer(ws_).close(ec);
-  }
+  void close() override { ws_.close(); }
 
  private:
   void expect(mqtt::PacketType type) {
@@ -339,28 +313,15 @@ class MqttSubscriber : public Subscriber, public std::enable_shared_from_this<Mq
         }
         return;
       }
-      buffer_.clear();
-      ws_.read(buffer_);
-      const auto data = buffer_.data();
-      decoder_.feed({static_cast<const char*>(data.data()), data.size()});
+      decoder_.feed(ws_.read_message());
     }
     throw std::runtime_error("mqtt: no answer");
   }
 
-  void read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-      if (ec) return;
-      self->on_frame(n);
-      self->read();
-    });
-  }
-
-  void on_frame(std::size_t n) {
+  void on_frame(const char* data, std::size_t n) {
     const std::int64_t received = now_us();
     tally.bytes += n;
-    const auto data = buffer_.data();
-    decoder_.feed({static_cast<const char*>(data.data()), data.size()});
-    buffer_.consume(buffer_.size());
+    decoder_.feed({data, n});
     while (true) {
       auto packet = decoder_.next();
       if (!packet || !packet.value()) return;
@@ -371,8 +332,7 @@ class MqttSubscriber : public Subscriber, public std::enable_shared_from_this<Mq
     }
   }
 
-  websocket::stream<tcp::socket> ws_;
-  beast::flat_buffer buffer_;
+  bench::WsClient ws_;
   mqtt::Decoder decoder_;
   int id_;
   std::atomic<bool> ready_{false};

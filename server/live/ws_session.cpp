@@ -112,6 +112,9 @@ void WsSession::run(Request request) {
   ws_.set_option(deflate);
   ws_.read_message_max(options.max_frame_bytes);
   ws_.binary(admission_.encoding == Encoding::protobuf);
+  // One frame per message, one write: Beast's default splits a message into 4 KB frames, each
+  // its own send and its own wake-up of the reader (three for a 10 KB delta to each screen).
+  ws_.auto_fragment(false);
   const bool subprotocol = admission_.subprotocol;
   ws_.set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& res) {
     res.set(bhttp::field::server, "quanyu");
