@@ -3,11 +3,10 @@
 // a process's CPU time and memory from /proc, and a light walk over the live channel's
 // ServerMessage wire format (screens in a load generator must not spend the CPU they share with
 // the server on building full messages).
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
@@ -71,6 +70,84 @@ inline ProcessSample sample_process(int pid) {
 
 inline long rss_kb(int pid) { return sample_process(pid).rss_kb; }
 
+/// A forward reader of the Protobuf wire format over one buffer, for the few fields a load
+/// generator checks (protobuf's CodedInputStream costs a screen several times more per field).
+/// Every read is bounds-checked; the first malformed byte makes `ok()` false for good.
+class WireReader {
+ public:
+  WireReader(const std::uint8_t* data, int size) : at_(data), end_(data + size) {}
+  bool ok() const { return ok_; }
+  bool done() const { return at_ >= end_ || !ok_; }
+
+  /// The next field's tag (field << 3 | wire type), or 0 at the end or on an error.
+  std::uint32_t tag() {
+    if (done()) return 0;
+    const std::uint64_t value = varint();
+    if (!ok_ || value == 0 || value > 0xFFFFFFFFU) return fail();
+    return static_cast<std::uint32_t>(value);
+  }
+  std::uint64_t varint() {
+    std::uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (at_ >= end_) return fail();
+      const std::uint8_t byte = *at_++;
+      value |= std::uint64_t{byte & 0x7FU} << shift;
+      if ((byte & 0x80U) == 0) return value;
+    }
+    return fail();
+  }
+  /// A length-delimited field's bytes (after its tag): start and size, or false.
+  bool bytes(const std::uint8_t*& data, int& size) {
+    const std::uint64_t n = varint();
+    if (!ok_ || n > static_cast<std::uint64_t>(end_ - at_)) return fail() != 0;
+    data = at_;
+    size = static_cast<int>(n);
+    at_ += n;
+    return true;
+  }
+  bool string(std::string& out) {
+    const std::uint8_t* data = nullptr;
+    int size = 0;
+    if (!bytes(data, size)) return false;
+    out.assign(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+    return true;
+  }
+  /// Skips the value of a field with this tag.
+  bool skip(std::uint32_t tag) {
+    switch (tag & 7U) {
+      case 0:
+        varint();
+        return ok_;
+      case 1:
+        return advance(8);
+      case 2: {
+        const std::uint8_t* data = nullptr;
+        int size = 0;
+        return bytes(data, size);
+      }
+      case 5:
+        return advance(4);
+      default:
+        return fail() != 0;
+    }
+  }
+
+ private:
+  std::uint64_t fail() {
+    ok_ = false;
+    at_ = end_;
+    return 0;
+  }
+  bool advance(std::ptrdiff_t n) {
+    if (end_ - at_ < n) return fail() != 0;
+    at_ += n;
+    return true;
+  }
+  const std::uint8_t* at_;
+  const std::uint8_t* end_;
+  bool ok_ = true;
+};
+
 /// What a screen in a load generator reads of one ServerMessage frame.
 struct FrameInfo {
   std::uint64_t seq = 0;  ///< field 1, when present
@@ -81,39 +158,33 @@ struct FrameInfo {
 /// of its snapshot (10) or delta (11), skipping everything else. False on a malformed frame.
 template <typename Fn>
 bool for_each_incident(const std::uint8_t* data, int size, FrameInfo& info, Fn&& incident) {
-  namespace io = google::protobuf::io;
-  using google::protobuf::internal::WireFormatLite;
-  io::CodedInputStream in(data, size);
-  while (const std::uint32_t tag = in.ReadTag()) {
-    const int field = static_cast<int>(tag >> 3);
+  WireReader in(data, size);
+  while (const std::uint32_t tag = in.tag()) {
+    const std::uint32_t field = tag >> 3;
     if (field == 1 && (tag & 7) == 0) {
-      if (!in.ReadVarint64(&info.seq)) return false;
+      info.seq = in.varint();
     } else if ((field == 10 || field == 11) && (tag & 7) == 2) {
-      std::uint32_t length = 0;
-      if (!in.ReadVarint32(&length)) return false;
-      const auto limit = in.PushLimit(static_cast<int>(length));
-      while (const std::uint32_t inner = in.ReadTag()) {
+      const std::uint8_t* body = nullptr;
+      int length = 0;
+      if (!in.bytes(body, length)) return false;
+      WireReader list(body, length);
+      while (const std::uint32_t inner = list.tag()) {
         if ((inner >> 3) == 1 && (inner & 7) == 2) {
-          std::uint32_t n = 0;
-          const void* start = nullptr;
-          int available = 0;
-          if (!in.ReadVarint32(&n) || !in.GetDirectBufferPointer(&start, &available) ||
-              available < static_cast<int>(n)) {
-            return false;
-          }
-          incident(static_cast<const std::uint8_t*>(start), static_cast<int>(n), field == 10);
-          in.Skip(static_cast<int>(n));
-        } else if (!WireFormatLite::SkipField(&in, inner)) {
+          const std::uint8_t* bytes = nullptr;
+          int n = 0;
+          if (!list.bytes(bytes, n)) return false;
+          incident(bytes, n, field == 10);
+        } else if (!list.skip(inner)) {
           return false;
         }
       }
-      in.PopLimit(limit);
+      if (!list.ok()) return false;
       if (field == 10) info.snapshot = true;
-    } else if (!WireFormatLite::SkipField(&in, tag)) {
+    } else if (!in.skip(tag)) {
       return false;
     }
   }
-  return true;
+  return in.ok();
 }
 
 /// The fields of an Incident a load generator checks: 1 id, 17 version, and the observation id
@@ -125,35 +196,34 @@ struct IncidentFields {
 };
 
 inline bool read_incident(const std::uint8_t* data, int size, IncidentFields& out) {
-  namespace io = google::protobuf::io;
-  using google::protobuf::internal::WireFormatLite;
-  io::CodedInputStream in(data, size);
+  WireReader in(data, size);
   out.id.clear();
   out.latest_evidence.clear();
   out.version = 0;
-  while (const std::uint32_t tag = in.ReadTag()) {
-    const int field = static_cast<int>(tag >> 3);
+  while (const std::uint32_t tag = in.tag()) {
+    const std::uint32_t field = tag >> 3;
     if (field == 1 && (tag & 7) == 2) {
-      if (!WireFormatLite::ReadString(&in, &out.id)) return false;
+      if (!in.string(out.id)) return false;
     } else if (field == 17 && (tag & 7) == 0) {
-      if (!in.ReadVarint64(&out.version)) return false;
+      out.version = in.varint();
     } else if (field == 9 && (tag & 7) == 2) {
-      std::uint32_t n = 0;
-      if (!in.ReadVarint32(&n)) return false;
-      const auto limit = in.PushLimit(static_cast<int>(n));
-      while (const std::uint32_t inner = in.ReadTag()) {
+      const std::uint8_t* body = nullptr;
+      int n = 0;
+      if (!in.bytes(body, n)) return false;
+      WireReader evidence(body, n);
+      while (const std::uint32_t inner = evidence.tag()) {
         if ((inner >> 3) == 1 && (inner & 7) == 2) {
-          if (!WireFormatLite::ReadString(&in, &out.latest_evidence)) return false;
-        } else if (!WireFormatLite::SkipField(&in, inner)) {
+          if (!evidence.string(out.latest_evidence)) return false;
+        } else if (!evidence.skip(inner)) {
           return false;
         }
       }
-      in.PopLimit(limit);
-    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      if (!evidence.ok()) return false;
+    } else if (!in.skip(tag)) {
       return false;
     }
   }
-  return true;
+  return in.ok();
 }
 
 }  // namespace quanyu::bench

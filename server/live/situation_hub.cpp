@@ -74,10 +74,13 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     std::vector<std::weak_ptr<WsSession>> sessions;
     std::chrono::steady_clock::time_point idle_since{};
     bool idle = false;
-    /// Applied but not yet published: waits for `delta_interval` after the last delta, and
-    /// until every session has taken the last delta (see FanOut).
+    /// Applied but not yet published: waits for `delta_interval` after the last delta, for the
+    /// frame budget (see may_publish_at), and until every session has taken the last delta (see
+    /// FanOut).
     live::BatchChanges pending;
     std::chrono::steady_clock::time_point last_publish{};
+    /// The frame budget's schedule: one budget interval further for each delta published.
+    std::chrono::steady_clock::time_point budget_due{};
     std::weak_ptr<const FanOut> fanout;  ///< the last delta, while sessions still hold it
   };
 
@@ -373,7 +376,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
       if (entry->pending.empty()) continue;
       // Still fanning out the last delta: its FanOut calls publish_due when that is over.
       if (!entry->fanout.expired()) continue;
-      if (now - entry->last_publish >= interval(*entry)) {
+      if (now >= may_publish_at(*entry)) {
         publish(*entry, picture, kpis, now);
       } else {
         waiting = true;
@@ -382,13 +385,22 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     if (waiting) arm_flush(now);
   }
 
-  /// The least time between two deltas of `entry`: delta_interval, longer when its sessions
-  /// would otherwise take more than view_frames_per_s frames a second.
-  std::chrono::microseconds interval(const Entry& entry) const {
-    if (opts.view_frames_per_s <= 0 || opts.delta_interval.count() == 0) return opts.delta_interval;
-    const auto budget = std::chrono::microseconds(static_cast<std::int64_t>(
+  /// The budget interval of `entry`: its N sessions may take view_frames_per_s frames a second,
+  /// so N / view_frames_per_s between deltas on average (0: no budget).
+  std::chrono::microseconds budget(const Entry& entry) const {
+    if (opts.view_frames_per_s <= 0 || opts.delta_interval.count() == 0) return {};
+    return std::chrono::microseconds(static_cast<std::int64_t>(
         static_cast<double>(entry.sessions.size()) * 1e6 / opts.view_frames_per_s));
-    return std::max(opts.delta_interval, budget);
+  }
+
+  /// When `entry` may publish its next delta: `delta_interval` after the last one, and within
+  /// the frame budget, kept as a schedule (one budget interval per delta) that may run ahead of
+  /// the clock by one interval. A view whose changes come about as often as its budget allows
+  /// then sends each at once (a strict spacing would make every change wait for the one before
+  /// it, at a 1,000-screen wall's 50 changes a second as much as 20 ms), while a view with
+  /// changes always waiting sends no more than its budget.
+  std::chrono::steady_clock::time_point may_publish_at(const Entry& entry) const {
+    return std::max(entry.last_publish + opts.delta_interval, entry.budget_due - budget(entry));
   }
 
   /// Publishes what `entry` holds back, now.
@@ -412,6 +424,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     auto published = entry.view.apply(batch, picture, kpis, json);
     if (!published) return;  // nothing of it in this view: the next change may go out at once
     entry.last_publish = now;
+    entry.budget_due = std::max(entry.budget_due, now) + budget(entry);
     std::shared_ptr<const FanOut> fanout;
     if (opts.delta_interval.count() > 0 && !receivers.empty()) {
       // Runs on the thread of the session that lets go last; the engine strand takes it from
@@ -439,7 +452,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     auto due = std::chrono::steady_clock::time_point::max();
     for (const auto& [key, entry] : views) {
       if (!entry->pending.empty() && entry->fanout.expired()) {
-        due = std::min(due, entry->last_publish + interval(*entry));
+        due = std::min(due, may_publish_at(*entry));
       }
     }
     if (due == std::chrono::steady_clock::time_point::max()) return;

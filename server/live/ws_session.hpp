@@ -49,9 +49,10 @@ struct LiveOptions {
   /// A view publishes at most one delta per interval: changes applied sooner after the last one
   /// wait and go out together, at most this much later. Zero: one delta per applied batch.
   std::chrono::microseconds delta_interval{5'000};
-  /// Frames a second a view may send over all its sessions: a view of N sessions waits at least
-  /// N / view_frames_per_s between deltas (1,000 screens: 20 ms), so the frames written stay
-  /// within what the machine can write however many screens watch. 0: no budget.
+  /// Frames a second a view may send over all its sessions: a view of N sessions sends on
+  /// average at most one delta per N / view_frames_per_s (1,000 screens: 20 ms; one delta ahead
+  /// of that schedule is allowed), so the frames written stay within what the machine can write
+  /// however many screens watch. 0: no budget.
   double view_frames_per_s = 50'000.0;
 };
 
