@@ -19,8 +19,9 @@
 // line says how many did (`complete=S/S`) and the tool fails otherwise, so a rate can never come
 // from dropped data. Printed: delivered updates/s over all subscribers (from the first due time
 // to the last delivery), p50/p99/max latency, the server's CPU (cores busy while the updates
-// flowed) and RSS, and this load generator's own CPU. Bounded: N = rate * seconds, and a drain of
-// at most 60 s after the last send.
+// flowed) and RSS, this load generator's own CPU, and p50/p99 from due time to the answer to
+// each publisher write (Quanyu: the 202 after the commit; Redis: its replies). Bounded:
+// N = rate * seconds, and a drain of at most 60 s after the last send.
 //
 //   quanyu_fanout MODE PORT [subscribers=1000] [rate=1000] [seconds=10] [server_pid=0]
 //                 [payload_bytes=300] [publish_port=PORT] [threads=2]
@@ -755,6 +756,10 @@ int main(int argc, char** argv) try {
   std::mutex schedule;
   std::uint64_t sent = 0;
   std::atomic<std::uint64_t> writes{0};
+  // From the due time of each write's oldest update to the server's answer to it (Quanyu: the
+  // 202 after the journal's commit; Redis: the replies; mosquitto, QoS 0: the write itself).
+  std::mutex acks_mutex;
+  Histogram acks;
   std::string publish_error;
   std::vector<std::thread> senders;
   for (auto& publisher : publishers) {
@@ -777,6 +782,9 @@ int main(int argc, char** argv) try {
             lock.unlock();
             p->send(from, to, due_us);
             writes.fetch_add(1);
+            const std::int64_t answered = now_us();
+            std::lock_guard acks_lock(acks_mutex);
+            acks.add(answered - due_us(from));
           } else {
             const auto wait = std::chrono::microseconds(due_us(sent) - now);
             lock.unlock();
@@ -853,14 +861,16 @@ int main(int argc, char** argv) try {
       "mode=%s subscribers=%d rate=%.0f seconds=%.1f updates=%llu publisher_writes=%llu "
       "delivered=%llu delivered_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f "
       "bytes_per_update=%.0f server_cpu_cores=%.2f server_rss_kb=%ld server_hwm_kb=%ld "
-      "server_rss_per_subscriber_kb=%.1f loadgen_cpu_cores=%.2f duplicates=%llu complete=%d/%d\n",
+      "server_rss_per_subscriber_kb=%.1f loadgen_cpu_cores=%.2f ack_p50_ms=%.2f ack_p99_ms=%.2f "
+      "duplicates=%llu complete=%d/%d\n",
       mode_name.c_str(), subscribers, rate, seconds, static_cast<unsigned long long>(updates),
       static_cast<unsigned long long>(writes.load()), static_cast<unsigned long long>(delivered),
       static_cast<double>(delivered) / window_s, all.percentile_ms(0.5), all.percentile_ms(0.99),
       all.max_ms(), delivered ? static_cast<double>(bytes) / static_cast<double>(delivered) : 0.0,
       (server_end.cpu_s - server_start.cpu_s) / window_s, server_end.rss_kb, server_end.hwm_kb,
       static_cast<double>(rss_subscribed - rss_before) / subscribers,
-      (self_end - self_start) / busy_s, static_cast<unsigned long long>(duplicates), complete,
+      (self_end - self_start) / busy_s, acks.percentile_ms(0.5), acks.percentile_ms(0.99),
+      static_cast<unsigned long long>(duplicates), complete,
       subscribers);
   return complete == subscribers ? 0 : 1;
 } catch (const std::exception& e) {

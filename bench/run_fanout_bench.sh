@@ -8,7 +8,7 @@
 # within the bound; it stops climbing at the first rung it does not hold. Its capacity is the
 # delivered rate at the highest rung it held.
 #   bench/run_fanout_bench.sh [subscribers=1000] [seconds=10] [runs=3] [p99_bound_ms=250]
-#                             ["rates", updates/s, default "50 100 200 400 700 1000 1400 2000 2800 4000"]
+#                             ["rates", updates/s, default: 50 to 8,000 in 16 rungs]
 # Prints the peers' versions and configuration and one line per run, then the Markdown table
 # (to $QUANYU_BENCH_REPORT under bench/run_peers.sh). Needs `scripts/install-deps.sh --bench`.
 set -euo pipefail
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 trap bench_cleanup EXIT
 subscribers=${1:-1000}; seconds=${2:-10}; runs=${3:-3}; bound=${4:-250}
-rates=${5:-50 100 200 400 700 1000 1400 2000 2800 4000}
+rates=${5:-50 100 200 400 700 1000 1400 2000 2400 2800 3400 4000 4800 5600 6400 8000}
 payload=300
 bench_build quanyu quanyu_fanout
 raise_nofile
@@ -147,9 +147,21 @@ if "quanyu" in capacity and peers:
     best = max(peers, key=lambda s: capacity[s][0])
     q, b = capacity["quanyu"], capacity[best]
     print("Capacity (delivered/s at the highest rung held): Quanyu **{:,.0f}/s** (p99 {:.2f} ms) against "
-          "{} {:,.0f}/s (p99 {:.2f} ms): **{:.2f}×** the better peer's rate (goal ≥ 2× at an equal or "
-          "lower p99: {}).".format(q[0], q[1], names[best], b[0], b[1], q[0] / b[0],
-          "met" if q[0] >= 2 * b[0] and q[1] <= b[1] else "**not met**"))
+          "{} {:,.0f}/s (p99 {:.2f} ms): **{:.2f}×** the better peer's rate.".format(
+          q[0], q[1], names[best], b[0], b[1], q[0] / b[0]))
+    # The goal compares rates at an equal or lower p99: Quanyu's highest rung held whose median
+    # p99 is at most the better peer's at that peer's capacity.
+    within = [(med(rows, "delivered_per_s"), med(rows, "p99_ms"), rate)
+              for (system, rate), rows in rungs.items()
+              if system == "quanyu" and complete(rows) and med(rows, "p99_ms") <= b[1]]
+    if within:
+        w = max(within)
+        print("\nAt an equal or lower p99 (at most {:.2f} ms): Quanyu holds {:,.0f}/s (p99 {:.2f} ms, "
+              "{:d} updates/s): **{:.2f}×** the better peer's rate (goal ≥ 2×: {}).".format(
+              b[1], w[0], w[1], w[2], w[0] / b[0], "**met**" if w[0] >= 2 * b[0] else "**not met**"))
+    else:
+        print("\nAt an equal or lower p99 (at most {:.2f} ms): no rung of Quanyu's (goal ≥ 2×: "
+              "**not met**).".format(b[1]))
     top = max(r for _, r in rungs)
     for s in systems:
         if s in capacity and capacity[s][2] == top:
