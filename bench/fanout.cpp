@@ -141,6 +141,9 @@ Histogram& thread_histogram() {
   return *mine;
 }
 
+/// QUANYU_FANOUT_DEFLATE=1: WebSocket subscribers offer permessage-deflate, as browsers do.
+bool g_deflate = false;
+
 /// The worst and the best latency of each update over all subscribers (for QUANYU_FANOUT_WORST
 /// diagnostics: the best is how long the update took to reach the first screen, the difference
 /// how long the fan-out to all of them took).
@@ -255,6 +258,8 @@ class Subscriber {
   virtual void start(const std::string& port) = 0;
   /// Whether it holds its subscription (Quanyu: its first snapshot arrived).
   virtual bool ready() const = 0;
+  /// Whether the server compresses what it sends (permessage-deflate).
+  virtual bool deflated() const { return false; }
   virtual void close() = 0;
   Tally tally;
 };
@@ -268,13 +273,16 @@ class QuanyuSubscriber : public Subscriber, public std::enable_shared_from_this<
       : Subscriber(updates), ws_(asio::make_strand(ioc)) {}
 
   void start(const std::string& port) override {
-    ws_.connect(port, "/ws/situation", {{"Authorization", "Bearer quanyu-demo-wall"}});
+    ws_.connect(port, "/ws/situation", {{"Authorization", "Bearer quanyu-demo-wall"}},
+                g_deflate);
     ws_.read_loop([self = shared_from_this()](const char* data, std::size_t n) {
-      if (self->snapshot_) self->tally.bytes += n;  // updates only, not the first snapshot
+      // Updates only, not the first snapshot; on the wire (compressed, when it was).
+      if (self->snapshot_) self->tally.bytes += self->ws_.wire_size();
       self->scan(reinterpret_cast<const std::uint8_t*>(data), static_cast<int>(n));
     });
   }
   bool ready() const override { return snapshot_.load(); }
+  bool deflated() const override { return ws_.deflated(); }
   void close() override { ws_.close(); }
 
  private:
@@ -306,7 +314,7 @@ class MqttSubscriber : public Subscriber, public std::enable_shared_from_this<Mq
       : Subscriber(updates), ws_(asio::make_strand(ioc)), id_(id) {}
 
   void start(const std::string& port) override {
-    ws_.connect(port, "/mqtt", {{"Sec-WebSocket-Protocol", "mqtt"}});
+    ws_.connect(port, "/mqtt", {{"Sec-WebSocket-Protocol", "mqtt"}}, g_deflate);
     mqtt::ConnectOptions options;
     options.client_id = "fanout-" + std::to_string(id_);
     options.clean_session = true;
@@ -321,6 +329,7 @@ class MqttSubscriber : public Subscriber, public std::enable_shared_from_this<Mq
     });
   }
   bool ready() const override { return ready_; }
+  bool deflated() const override { return ws_.deflated(); }
   void close() override { ws_.close(); }
 
  private:
@@ -343,7 +352,7 @@ class MqttSubscriber : public Subscriber, public std::enable_shared_from_this<Mq
 
   void on_frame(const char* data, std::size_t n) {
     const std::int64_t received = now_us();
-    tally.bytes += n;
+    tally.bytes += ws_.wire_size();
     decoder_.feed({data, n});
     while (true) {
       auto packet = decoder_.next();
@@ -661,6 +670,7 @@ int main(int argc, char** argv) try {
   }
   const auto updates = static_cast<std::uint64_t>(std::llround(rate * seconds));
   raise_open_files();
+  g_deflate = std::getenv("QUANYU_FANOUT_DEFLATE") != nullptr;
   std::vector<std::atomic<std::int64_t>> worst(std::getenv("QUANYU_FANOUT_WORST") ? updates : 0);
   std::vector<std::atomic<std::int64_t>> first(worst.size());
   for (auto& f : first) f = std::numeric_limits<std::int64_t>::max();
@@ -848,7 +858,9 @@ int main(int argc, char** argv) try {
   int complete = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t bytes = 0;
+  int deflated = 0;
   for (const auto& s : subs) {
+    deflated += s->deflated() ? 1 : 0;
     complete += s->tally.complete() ? 1 : 0;
     duplicates += s->tally.duplicates();
     bytes += s->tally.bytes;
@@ -862,7 +874,7 @@ int main(int argc, char** argv) try {
       "delivered=%llu delivered_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f "
       "bytes_per_update=%.0f server_cpu_cores=%.2f server_rss_kb=%ld server_hwm_kb=%ld "
       "server_rss_per_subscriber_kb=%.1f loadgen_cpu_cores=%.2f ack_p50_ms=%.2f ack_p99_ms=%.2f "
-      "duplicates=%llu complete=%d/%d\n",
+      "deflated=%d duplicates=%llu complete=%d/%d\n",
       mode_name.c_str(), subscribers, rate, seconds, static_cast<unsigned long long>(updates),
       static_cast<unsigned long long>(writes.load()), static_cast<unsigned long long>(delivered),
       static_cast<double>(delivered) / window_s, all.percentile_ms(0.5), all.percentile_ms(0.99),
@@ -870,7 +882,7 @@ int main(int argc, char** argv) try {
       (server_end.cpu_s - server_start.cpu_s) / window_s, server_end.rss_kb, server_end.hwm_kb,
       static_cast<double>(rss_subscribed - rss_before) / subscribers,
       (self_end - self_start) / busy_s, acks.percentile_ms(0.5), acks.percentile_ms(0.99),
-      static_cast<unsigned long long>(duplicates), complete,
+      deflated, static_cast<unsigned long long>(duplicates), complete,
       subscribers);
   return complete == subscribers ? 0 : 1;
 } catch (const std::exception& e) {

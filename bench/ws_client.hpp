@@ -8,12 +8,15 @@
 // mosquitto's MQTT clients) uses this one reader, so they are driven alike.
 //
 // What it does: unmasked server frames, fragmented messages (continuations), PING answered with
-// PONG, CLOSE ends the stream; client frames are masked. It does not negotiate extensions.
+// PONG, CLOSE ends the stream; client frames are masked. On request it offers permessage-deflate
+// (RFC 7692), as browsers do, and inflates what the server compressed. The handshake key is a
+// fixed one: the server only hashes it.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/zlib/inflate_stream.hpp>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -34,10 +37,12 @@ class WsClient {
 
   tcp::socket& socket() { return socket_; }
 
-  /// Connects to 127.0.0.1:port and upgrades `target`, with extra request headers. Throws with
-  /// the server's status and body when it answers anything but 101.
+  /// Connects to 127.0.0.1:port and upgrades `target`, with extra request headers, offering
+  /// permessage-deflate with `deflate`. Throws with the server's status and body when it answers
+  /// anything but 101.
   void connect(const std::string& port, const std::string& target,
-               const std::vector<std::pair<std::string, std::string>>& headers) {
+               const std::vector<std::pair<std::string, std::string>>& headers,
+               bool deflate = false) {
     namespace http = boost::beast::http;
     tcp::resolver resolver(socket_.get_executor());
     boost::asio::connect(socket_, resolver.resolve("127.0.0.1", port));
@@ -48,6 +53,7 @@ class WsClient {
     request.set(http::field::connection, "Upgrade");
     request.set(http::field::sec_websocket_version, "13");
     request.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    if (deflate) request.set(http::field::sec_websocket_extensions, "permessage-deflate");
     for (const auto& [name, value] : headers) request.set(name, value);
     http::write(socket_, request);
     boost::beast::flat_buffer head;
@@ -59,6 +65,12 @@ class WsClient {
       throw std::runtime_error("websocket upgrade of " + target + " answered " +
                                std::to_string(parser.get().result_int()) + ": " +
                                parser.get().body());
+    }
+    const std::string extensions(parser.get()[http::field::sec_websocket_extensions]);
+    if (deflate && extensions.find("permessage-deflate") != std::string::npos) {
+      deflated_ = true;
+      no_context_takeover_ = extensions.find("server_no_context_takeover") != std::string::npos;
+      inflate_.reset(15);
     }
     // Whatever followed the 101 in the same read is the start of the first frames.
     const auto rest = head.data();
@@ -113,6 +125,11 @@ class WsClient {
     socket_.close(ec);
   }
 
+  /// Whether the server agreed to compress (permessage-deflate).
+  bool deflated() const { return deflated_; }
+  /// The bytes on the wire of the last message delivered (compressed, when it was).
+  std::size_t wire_size() const { return wire_size_; }
+
  private:
   void append(const char* data, std::size_t n) {
     if (end_ + n > buffer_.size()) buffer_.resize(end_ + n);
@@ -162,13 +179,14 @@ class WsClient {
       } else if (opcode == 0x8) {
         closed_ = true;
       } else if (opcode == 0x0 || opcode == 0x1 || opcode == 0x2) {
+        if (opcode != 0x0) compressed_ = (at[0] & 0x40) != 0;  // RSV1 on a message's first frame
         if (fin && fragments_.empty()) {
-          on_message(payload, size);
+          message(on_message, payload, size);
           delivered = true;
         } else {
           fragments_.append(payload, size);
           if (fin) {
-            on_message(fragments_.data(), fragments_.size());
+            message(on_message, fragments_.data(), fragments_.size());
             fragments_.clear();
             delivered = true;
           }
@@ -177,6 +195,38 @@ class WsClient {
       // 0xA (PONG) and reserved opcodes: nothing to do.
     }
     if (start_ == end_) start_ = end_ = 0;
+  }
+
+  template <typename OnMessage>
+  void message(OnMessage& on_message, const char* data, std::size_t size) {
+    wire_size_ = size;
+    if (!compressed_) return on_message(data, size);
+    if (!deflated_) throw std::runtime_error("websocket: a compressed message was not negotiated");
+    inflated_.clear();
+    std::size_t used = 0;
+    auto feed = [&](const void* in, std::size_t n) {
+      namespace zlib = boost::beast::zlib;
+      zlib::z_params zs;
+      zs.next_in = in;
+      zs.avail_in = n;
+      do {
+        if (inflated_.size() - used < 16 * 1024) inflated_.resize(used + 64 * 1024);
+        zs.next_out = inflated_.data() + used;
+        zs.avail_out = inflated_.size() - used;
+        const std::size_t room = zs.avail_out;
+        boost::system::error_code ec;
+        inflate_.write(zs, zlib::Flush::sync, ec);
+        used += room - zs.avail_out;
+        if (ec && ec != zlib::error::need_buffers) {
+          throw std::runtime_error("websocket: inflate: " + ec.message());
+        }
+      } while (zs.avail_in > 0 || zs.avail_out == 0);
+    };
+    feed(data, size);
+    static constexpr std::uint8_t kEmptyBlock[4] = {0x00, 0x00, 0xFF, 0xFF};  // RFC 7692 7.2.2
+    feed(kEmptyBlock, sizeof kEmptyBlock);
+    if (no_context_takeover_) inflate_.clear();
+    on_message(inflated_.data(), used);
   }
 
   void write_frame(int opcode, std::string_view payload) {
@@ -208,6 +258,12 @@ class WsClient {
   std::size_t end_ = 0;    ///< one past the last byte read
   std::string fragments_;  ///< a fragmented message so far
   bool closed_ = false;
+  bool compressed_ = false;  ///< the message being read is compressed
+  bool deflated_ = false;    ///< permessage-deflate was agreed
+  bool no_context_takeover_ = false;
+  boost::beast::zlib::inflate_stream inflate_;
+  std::string inflated_;
+  std::size_t wire_size_ = 0;
   std::mt19937 mask_rng_{std::random_device{}()};
 };
 

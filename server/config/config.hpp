@@ -52,6 +52,7 @@ struct LiveConfig {
   /// Frames a second one view may send over all its sessions: its average interval grows with
   /// its sessions beyond delta_interval_ms (1,000 screens: 20 ms). 0 = no budget.
   double view_frames_per_s = 50'000.0;
+  bool permessage_deflate = true;  ///< compress for clients that offer it (browsers)
 };
 
 /// A listening address of a feed: "HOST:PORT" read into its parts; empty host = not listening.

@@ -54,6 +54,9 @@ struct LiveOptions {
   /// of that schedule is allowed), so the frames written stay within what the machine can write
   /// however many screens watch. 0: no budget.
   double view_frames_per_s = 50'000.0;
+  /// Compress for clients that offer permessage-deflate (browsers do). It costs each session its
+  /// own compression state (~150 KB) and CPU per frame: off for a LAN wall of many screens.
+  bool permessage_deflate = true;
 };
 
 /// Counters for /metrics, updated from every strand.

@@ -278,40 +278,74 @@ TEST_F(SituationHubTest, AViewsFrameBudgetSpacesItsDeltasByItsSessions) {
   EXPECT_GE(deltas[2] - deltas[0], 300ms);
 }
 
+/// A WebSocket upgrade on a raw socket, to see the answer's headers and the frames themselves
+/// (Beast's client joins fragments and hides the negotiation).
+struct RawUpgrade {
+  asio::io_context ioc;
+  asio::ip::tcp::socket socket{ioc};
+  beast::flat_buffer buffer;
+  beast::http::response_parser<beast::http::empty_body> response;
+
+  RawUpgrade(int port, const std::string& target, const std::string& headers) {
+    socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+    const std::string upgrade = "GET " + target +
+                                " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+                                headers + "\r\n";
+    asio::write(socket, asio::buffer(upgrade));
+    beast::http::read_header(socket, buffer, response);
+  }
+  /// At least `n` bytes after the answer's header.
+  const std::uint8_t* need(std::size_t n) {
+    while (buffer.size() < n) buffer.commit(socket.read_some(buffer.prepare(64 * 1024)));
+    return static_cast<const std::uint8_t*>(buffer.data().data());
+  }
+};
+
 TEST_F(SituationHubTest, AMessageOfManyKilobytesGoesOutAsOneFrame) {
   start();
   for (int n = 0; n < 30; ++n) smoke("k" + std::to_string(n), 106.0 + 0.1 * n, 29.0);
-  // A raw client, to see the frames themselves (Beast's client joins fragments).
-  asio::io_context ioc;
-  asio::ip::tcp::socket socket(ioc);
-  socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)});
-  const std::string upgrade =
-      "GET /ws/situation?detail=full HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-      "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer " +
-      std::string(kDuty) + "\r\n\r\n";
-  asio::write(socket, asio::buffer(upgrade));
-  beast::flat_buffer buffer;
-  beast::http::response_parser<beast::http::empty_body> response;
-  beast::http::read_header(socket, buffer, response);
-  ASSERT_EQ(response.get().result_int(), 101);
+  RawUpgrade raw(port_, "/ws/situation?detail=full",
+                 "Authorization: Bearer " + std::string(kDuty) + "\r\n");
+  ASSERT_EQ(raw.response.get().result_int(), 101);
   // The snapshot: its first frame must be the whole message.
-  auto need = [&](std::size_t n) {
-    while (buffer.size() < n) {
-      buffer.commit(socket.read_some(buffer.prepare(64 * 1024)));
-    }
-    return static_cast<const std::uint8_t*>(buffer.data().data());
-  };
-  const std::uint8_t* head = need(2);
+  const std::uint8_t* head = raw.need(2);
   EXPECT_EQ(head[0], 0x82) << "FIN and binary";
   ASSERT_EQ(head[1] & 0x7F, 126) << "a 16-bit length";
-  head = need(4);
+  head = raw.need(4);
   const std::size_t length = (std::size_t{head[2]} << 8) | head[3];
   EXPECT_GT(length, 4096U);
-  const std::uint8_t* payload = need(4 + length) + 4;
+  const std::uint8_t* payload = raw.need(4 + length) + 4;
   v1::ServerMessage snapshot;
   ASSERT_TRUE(snapshot.ParseFromArray(payload, static_cast<int>(length)));
   EXPECT_EQ(snapshot.snapshot().incidents_size(), 30);
+}
+
+TEST_F(SituationHubTest, CompressesForClientsThatOfferItUnlessTurnedOff) {
+  const std::string headers = "Authorization: Bearer " + std::string(kWall) +
+                              "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n";
+  start();
+  smoke("z1", kYuzhongLon, kYuzhongLat);
+  {
+    RawUpgrade raw(port_, "/ws/situation", headers);
+    ASSERT_EQ(raw.response.get().result_int(), 101);
+    EXPECT_THAT(std::string(raw.response.get()[beast::http::field::sec_websocket_extensions]),
+                testing::HasSubstr("permessage-deflate"));
+    EXPECT_EQ(raw.need(1)[0], 0xC2) << "FIN, RSV1 (compressed) and binary";
+  }
+  // The same offer to a hub with compression off: answered without the extension, and frames
+  // are sent as they are.
+  hub_->shutdown();
+  SituationHub::Options off;
+  off.permessage_deflate = false;
+  auto hub = std::make_unique<SituationHub>(*engine_, *config_, off);
+  std::swap(hub, hub_);
+  RawUpgrade raw(port_, "/ws/situation", headers);
+  ASSERT_EQ(raw.response.get().result_int(), 101);
+  EXPECT_EQ(raw.response.get().count(beast::http::field::sec_websocket_extensions), 0U);
+  EXPECT_EQ(raw.need(1)[0], 0x82) << "FIN and binary, not compressed";
+  hub->shutdown();
 }
 
 TEST_F(SituationHubTest, ChangesWithinTheDeltaIntervalGoOutMergedInOneDelta) {
