@@ -273,8 +273,7 @@ class QuanyuSubscriber : public Subscriber, public std::enable_shared_from_this<
       : Subscriber(updates), ws_(asio::make_strand(ioc)) {}
 
   void start(const std::string& port) override {
-    ws_.connect(port, "/ws/situation", {{"Authorization", "Bearer quanyu-demo-wall"}},
-                g_deflate);
+    ws_.connect(port, "/ws/situation", {{"Authorization", "Bearer quanyu-demo-wall"}}, g_deflate);
     ws_.read_loop([self = shared_from_this()](const char* data, std::size_t n) {
       // Updates only, not the first snapshot; on the wire (compressed, when it was).
       if (self->snapshot_) self->tally.bytes += self->ws_.wire_size();
@@ -324,9 +323,8 @@ class MqttSubscriber : public Subscriber, public std::enable_shared_from_this<Mq
     ws_.write_binary(mqtt::encode_subscribe(1, {std::string(kTopic)}, 0));
     expect(mqtt::PacketType::suback);
     ready_ = true;
-    ws_.read_loop([self = shared_from_this()](const char* data, std::size_t n) {
-      self->on_frame(data, n);
-    });
+    ws_.read_loop(
+        [self = shared_from_this()](const char* data, std::size_t n) { self->on_frame(data, n); });
   }
   bool ready() const override { return ready_; }
   bool deflated() const override { return ws_.deflated(); }
@@ -881,9 +879,8 @@ int main(int argc, char** argv) try {
       all.max_ms(), delivered ? static_cast<double>(bytes) / static_cast<double>(delivered) : 0.0,
       (server_end.cpu_s - server_start.cpu_s) / window_s, server_end.rss_kb, server_end.hwm_kb,
       static_cast<double>(rss_subscribed - rss_before) / subscribers,
-      (self_end - self_start) / busy_s, acks.percentile_ms(0.5), acks.percentile_ms(0.99),
-      deflated, static_cast<unsigned long long>(duplicates), complete,
-      subscribers);
+      (self_end - self_start) / busy_s, acks.percentile_ms(0.5), acks.percentile_ms(0.99), deflated,
+      static_cast<unsigned long long>(duplicates), complete, subscribers);
   return complete == subscribers ? 0 : 1;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "quanyu_fanout: %s\n", e.what());

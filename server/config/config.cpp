@@ -387,11 +387,10 @@ Config load_config(const std::filesystem::path& file) {
     read_feeds(reader, feeds, config.file.string(), config.feeds);
   }
   if (const YAML::Node live = root["live"]) {
-    check_keys(
-        reader, live, "live",
-        {"max_connections", "queue_messages", "queue_bytes", "stall_timeout_s", "heartbeat_s",
-         "max_views", "view_linger_s", "ring_deltas", "delta_interval_ms", "view_frames_per_s",
-         "permessage_deflate"});
+    check_keys(reader, live, "live",
+               {"max_connections", "queue_messages", "queue_bytes", "stall_timeout_s",
+                "heartbeat_s", "max_views", "view_linger_s", "ring_deltas", "delta_interval_ms",
+                "view_frames_per_s", "permessage_deflate"});
     auto& l = config.live;
     reader.positive(live, "live", "max_connections", l.max_connections);
     reader.positive(live, "live", "queue_messages", l.queue_messages);

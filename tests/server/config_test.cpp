@@ -198,9 +198,9 @@ TEST(Config, LiveSectionAndTokenLookup) {
               testing::HasSubstr("live.delta_interval_ms: must be zero or positive"));
   EXPECT_THAT(expect_config_error("live: {view_frames_per_s: -5}\n" + std::string(kMinimalLayers)),
               testing::HasSubstr("live.view_frames_per_s: must be zero or positive"));
-  EXPECT_THAT(expect_config_error("live: {permessage_deflate: sometimes}\n" +
-                                  std::string(kMinimalLayers)),
-              testing::HasSubstr("live.permessage_deflate"));
+  EXPECT_THAT(
+      expect_config_error("live: {permessage_deflate: sometimes}\n" + std::string(kMinimalLayers)),
+      testing::HasSubstr("live.permessage_deflate"));
 }
 
 }  // namespace
