@@ -340,12 +340,11 @@ TEST_F(SituationHubTest, CompressesForClientsThatOfferItUnlessTurnedOff) {
   SituationHub::Options off;
   off.permessage_deflate = false;
   auto hub = std::make_unique<SituationHub>(*engine_, *config_, off);
-  std::swap(hub, hub_);
+  std::swap(hub, hub_);  // `hub` keeps the first (shut down) hub until the test ends
   RawUpgrade raw(port_, "/ws/situation", headers);
   ASSERT_EQ(raw.response.get().result_int(), 101);
   EXPECT_EQ(raw.response.get().count(beast::http::field::sec_websocket_extensions), 0U);
   EXPECT_EQ(raw.need(1)[0], 0x82) << "FIN and binary, not compressed";
-  hub->shutdown();
 }
 
 TEST_F(SituationHubTest, ChangesWithinTheDeltaIntervalGoOutMergedInOneDelta) {
