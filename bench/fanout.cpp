@@ -61,6 +61,7 @@
 
 #include "bench/bench_util.hpp"
 #include "bench/ws_client.hpp"
+#include "quanyu/v1/observation.pb.h"
 #include "server/ingest/mqtt/codec.hpp"
 
 namespace asio = boost::asio;
@@ -68,6 +69,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace mqtt = quanyu::ingest::mqtt;
+namespace v1 = quanyu::v1;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -143,6 +145,8 @@ Histogram& thread_histogram() {
 
 /// QUANYU_FANOUT_DEFLATE=1: WebSocket subscribers offer permessage-deflate, as browsers do.
 bool g_deflate = false;
+/// QUANYU_FANOUT_JSON=1: Quanyu's publisher posts JSON instead of Protobuf.
+bool g_json = false;
 
 /// The worst and the best latency of each update over all subscribers (for QUANYU_FANOUT_WORST
 /// diagnostics: the best is how long the update took to reach the first screen, the difference
@@ -500,33 +504,51 @@ class QuanyuPublisher : public Publisher {
   /// One observation per place before the subscribers connect: the updates then change open
   /// fires, as on a working day, rather than open new ones.
   void warm_up() {
-    std::string body = R"({"observations":[)";
-    for (int p = 0; p < kPlaces; ++p) {
-      body += (p ? "," : "") + observation("warm-" + std::to_string(p), p);
-    }
-    post(body + "]}");
+    Body body;
+    for (int p = 0; p < kPlaces; ++p) add("warm-" + std::to_string(p), p, body);
+    post(finish(body));
   }
 
   void send(std::uint64_t from, std::uint64_t to,
             const std::function<std::int64_t(std::uint64_t)>& due_us) override {
-    std::string body = R"({"observations":[)";
+    Body body;
     for (std::uint64_t k = from; k < to; ++k) {
-      body += (k != from ? "," : "") +
-              observation("fan-" + std::to_string(k) + "-" + std::to_string(due_us(k)),
-                          static_cast<int>(k % kPlaces));
+      add("fan-" + std::to_string(k) + "-" + std::to_string(due_us(k)),
+          static_cast<int>(k % kPlaces), body);
     }
-    post(body + "]}");
+    post(finish(body));
   }
 
  private:
-  std::string observation(const std::string& id, int place) {
-    char item[400];
-    std::snprintf(
-        item, sizeof item,
-        R"({"id":"%s","source":"fanout","observedAt":"%s","position":{"x":%.4f,"y":%.4f},)"
-        R"("smokeDetection":{"towerId":"fanout","confidence":0.5}})",
-        id.c_str(), when_.c_str(), 106.0 + 0.05 * (place % 40), 29.0 + 0.05 * (place / 40));
-    return item;
+  /// A batch as Protobuf (the binary form a high-rate feed posts) or as JSON.
+  struct Body {
+    v1::ObservationBatch batch;
+    std::string json;
+  };
+  void add(const std::string& id, int place, Body& body) {
+    const double x = 106.0 + 0.05 * (place % 40);
+    const double y = 29.0 + 0.05 * (place / 40);
+    if (g_json) {
+      char item[400];
+      std::snprintf(
+          item, sizeof item,
+          R"({"id":"%s","source":"fanout","observedAt":"%s","position":{"x":%.4f,"y":%.4f},)"
+          R"("smokeDetection":{"towerId":"fanout","confidence":0.5}})",
+          id.c_str(), when_.c_str(), x, y);
+      body.json += (body.json.empty() ? R"({"observations":[)" : ",") + std::string(item);
+      return;
+    }
+    v1::Observation& o = *body.batch.add_observations();
+    o.set_id(id);
+    o.set_source("fanout");
+    o.mutable_observed_at()->set_seconds(when_at_);
+    o.mutable_position()->set_x(x);
+    o.mutable_position()->set_y(y);
+    o.mutable_smoke_detection()->set_tower_id("fanout");
+    o.mutable_smoke_detection()->set_confidence(0.5);
+  }
+  static std::string finish(const Body& body) {
+    return g_json ? body.json + "]}" : body.batch.SerializeAsString();
   }
   void post(std::string body) {
     if (std::time(nullptr) != when_at_) {
@@ -536,7 +558,7 @@ class QuanyuPublisher : public Publisher {
     http::request<http::string_body> request{http::verb::post, "/api/v1/observations", 11};
     request.set(http::field::host, "127.0.0.1");
     request.set(http::field::authorization, "Bearer quanyu-demo-feed");
-    request.set(http::field::content_type, "application/json");
+    request.set(http::field::content_type, g_json ? "application/json" : "application/x-protobuf");
     request.body() = std::move(body);
     request.prepare_payload();
     http::write(stream_, request);
@@ -669,6 +691,7 @@ int main(int argc, char** argv) try {
   const auto updates = static_cast<std::uint64_t>(std::llround(rate * seconds));
   raise_open_files();
   g_deflate = std::getenv("QUANYU_FANOUT_DEFLATE") != nullptr;
+  g_json = std::getenv("QUANYU_FANOUT_JSON") != nullptr;
   std::vector<std::atomic<std::int64_t>> worst(std::getenv("QUANYU_FANOUT_WORST") ? updates : 0);
   std::vector<std::atomic<std::int64_t>> first(worst.size());
   for (auto& f : first) f = std::numeric_limits<std::int64_t>::max();

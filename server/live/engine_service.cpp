@@ -347,6 +347,8 @@ void EngineService::command(
   });
 }
 
+asio::io_context& EngineService::context() const { return impl_->ioc; }
+
 void EngineService::read(std::function<void(const engine::Picture&)> fn) const {
   asio::post(impl_->strand, [impl = impl_, fn = std::move(fn)] { fn(impl->picture); });
 }

@@ -98,6 +98,8 @@ class EngineService {
 
   EngineCounters counters() const;
   engine::JournalStats journal_stats() const;
+  /// The I/O context whose threads run the strand.
+  boost::asio::io_context& context() const;
 
  private:
   struct Impl;

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <charconv>
 #include <chrono>
@@ -21,6 +24,7 @@
 namespace quanyu::server {
 namespace {
 
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace websocket = beast::websocket;
@@ -51,14 +55,20 @@ struct Refusal {
 }  // namespace
 
 struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core> {
-  Core(EngineService& e, const Config& c, Options o) : engine(e), config(c), opts(o) {}
+  Core(EngineService& e, const Config& c, Options o) : engine(e), config(c), opts(o) {
+    // One lane fewer than the I/O threads: a fan-out keeps at most that many threads busy, so
+    // requests, the engine strand and the commits behind every acknowledgement always find one.
+    const unsigned count = std::max(2U, c.threads) - 1;
+    for (unsigned i = 0; i < count; ++i) lanes.push_back(asio::make_strand(engine.context()));
+  }
 
-  /// Handed with a delta to every session of its view: when the last session has queued (and,
-  /// on an idle socket, written) it, the token dies and the view may publish again. So a view
-  /// never starts a fan-out before the previous one is through: when many screens make a fan-out
-  /// take longer than `delta_interval`, deltas come further apart and carry more changes each,
-  /// and the frames per second stay what the machine can write (self-clocking, as an event loop
-  /// that writes each client's buffer once per turn does).
+  /// Handed with a delta to the handler of every lane that has sessions of its view: when the
+  /// last lane has offered it to each of them (queued, and on an idle socket written), the token
+  /// dies and the view may publish again. So a view never starts a fan-out before the previous
+  /// one is through: when many screens make a fan-out take longer than `delta_interval`, deltas
+  /// come further apart and carry more changes each, and the frames per second stay what the
+  /// machine can write (self-clocking, as an event loop that writes each client's buffer once
+  /// per turn does).
   struct FanOut {
     explicit FanOut(std::function<void()> on_done) : done(std::move(on_done)) {}
     FanOut(const FanOut&) = delete;
@@ -185,8 +195,9 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     auto& admission = std::get<live::Admission>(decision);
     spdlog::info("ws /ws/situation opened by {} ({})", admission.scope.actor,
                  admission.encoding == Encoding::json ? "json" : "protobuf");
-    auto session =
-        std::make_shared<WsSession>(std::move(stream), shared_from_this(), std::move(admission));
+    const std::size_t lane = next_lane.fetch_add(1) % lanes.size();
+    auto session = std::make_shared<WsSession>(std::move(stream), lanes[lane], lane,
+                                               shared_from_this(), std::move(admission));
     {
       const std::lock_guard lock(mutex);
       std::erase_if(sessions, [](const auto& weak) { return weak.expired(); });
@@ -427,8 +438,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     entry.budget_due = std::max(entry.budget_due, now) + budget(entry);
     std::shared_ptr<const FanOut> fanout;
     if (opts.delta_interval.count() > 0 && !receivers.empty()) {
-      // Runs on the thread of the session that lets go last; the engine strand takes it from
-      // there.
+      // Runs on the lane that finishes last; the engine strand takes it from there.
       fanout = std::make_shared<const FanOut>([weak = weak_from_this()] {
         auto self = weak.lock();
         if (!self || self->gone.load()) return;
@@ -440,9 +450,17 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
       });
       entry.fanout = fanout;
     }
-    for (const auto& s : receivers) {
-      s->deliver(published->seq,
-                 s->encoding() == Encoding::json ? published->json : published->protobuf, fanout);
+    // One handler per lane offers the delta to each of its sessions in turn: no handler, strand
+    // hop or shared_ptr copy per session, and a fan-out occupies at most one thread per lane.
+    std::vector<std::vector<std::shared_ptr<WsSession>>> by_lane(lanes.size());
+    for (auto& s : receivers) by_lane[s->lane()].push_back(std::move(s));
+    for (std::size_t lane = 0; lane < lanes.size(); ++lane) {
+      if (by_lane[lane].empty()) continue;
+      asio::post(lanes[lane], [sessions = std::move(by_lane[lane]), seq = published->seq,
+                               json = published->json, protobuf = published->protobuf, fanout] {
+        for (const auto& s : sessions)
+          s->offer(seq, s->encoding() == Encoding::json ? json : protobuf);
+      });
     }
   }
 
@@ -512,6 +530,10 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
   live::LiveCounters live_counters;
   std::atomic<bool> stopping{false};
   std::atomic<bool> gone{false};  ///< the hub object is destroyed: the engine may be too
+
+  /// The strands WebSocket sessions run on, assigned in turn (see the constructor).
+  std::vector<asio::strand<asio::io_context::executor_type>> lanes;
+  std::atomic<std::size_t> next_lane{0};
 
   std::mutex mutex;  ///< guards `sessions`
   std::vector<std::weak_ptr<WsSession>> sessions;

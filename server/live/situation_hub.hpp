@@ -3,7 +3,9 @@
 /// refuses upgrade requests (token, role, limits), keeps one View per distinct (scope ×
 /// subscription) on the engine's strand, turns every applied batch into one delta per view,
 /// serialised once per encoding, and hands that immutable buffer to every session of the view.
-/// Fast clients never wait for slow ones: each session has its own strand and bounded queue.
+/// Sessions run on a few shared strands ("lanes", one fewer than the I/O threads), and one
+/// handler per lane offers a delta to each of its sessions. Fast clients never wait for slow
+/// ones: every write is asynchronous and each session has its own bounded queue.
 
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>

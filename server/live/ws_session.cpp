@@ -4,6 +4,8 @@
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -79,10 +81,29 @@ void refuse_upgrade(beast::tcp_stream&& stream, unsigned version, int status, st
                      });
 }
 
-WsSession::WsSession(beast::tcp_stream&& stream, std::shared_ptr<SessionHost> host,
-                     Admission admission)
-    : ws_(std::move(stream).release_socket()),
+namespace {
+
+/// The same connection, its handlers run by `executor`.
+asio::ip::tcp::socket rebind(beast::tcp_stream&& stream, const asio::any_io_executor& executor) {
+  asio::ip::tcp::socket socket = std::move(stream).release_socket();
+  beast::error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  asio::ip::tcp::socket rebound(executor);
+  if (ec) return rebound;  // already gone: the handshake fails on the closed socket
+  const auto handle = socket.release(ec);
+  if (ec) return rebound;
+  rebound.assign(protocol, handle, ec);
+  if (ec) ::close(handle);
+  return rebound;
+}
+
+}  // namespace
+
+WsSession::WsSession(beast::tcp_stream&& stream, asio::any_io_executor executor, std::size_t lane,
+                     std::shared_ptr<SessionHost> host, Admission admission)
+    : ws_(rebind(std::move(stream), executor)),
       host_(std::move(host)),
+      lane_(lane),
       admission_(std::move(admission)),
       timer_(ws_.get_executor()) {}
 
@@ -230,20 +251,15 @@ void WsSession::send_heartbeat() {
   push({encode(out, admission_.encoding), 0, Kind::control});
 }
 
-void WsSession::deliver(std::uint64_t seq, Payload payload, std::shared_ptr<const void> fanout) {
-  // Post our work to the strand: the queue is only ever touched there. `fanout` goes with the
-  // handler and is released when it has run.
-  asio::post(ws_.get_executor(), [self = shared_from_this(), seq, payload = std::move(payload),
-                                  fanout = std::move(fanout)] {
-    if (!self->open_ || self->closing_) return;
-    // Older than the state already queued, or superseded by an answer on its way.
-    if (self->awaiting_ > 0 || seq <= self->last_seq_) return;
-    if (self->coalescing_) {
-      self->host_->counters().deltas_coalesced.fetch_add(1);
-      return;
-    }
-    self->push_state(seq, payload, Kind::delta);
-  });
+void WsSession::offer(std::uint64_t seq, const Payload& payload) {
+  if (!open_ || closing_) return;
+  // Older than the state already queued, or superseded by an answer on its way.
+  if (awaiting_ > 0 || seq <= last_seq_) return;
+  if (coalescing_) {
+    host_->counters().deltas_coalesced.fetch_add(1);
+    return;
+  }
+  push_state(seq, payload, Kind::delta);
 }
 
 void WsSession::answer(Answer answer) {

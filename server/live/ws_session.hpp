@@ -1,8 +1,9 @@
 #pragma once
 /// One WebSocket client of /ws/situation (Boost.Beast), after the hub has admitted it. Everything
-/// it does runs on its own strand: reading client messages, its bounded write queue, heartbeats
-/// and the stall check. The hub (a SessionHost) computes snapshots and deltas on the engine's
-/// strand and posts them here; nothing here ever waits for the engine or another client.
+/// it does runs on its lane, a strand it shares with other sessions: reading client messages,
+/// its bounded write queue, heartbeats and the stall check. The hub (a SessionHost) computes
+/// snapshots and deltas on the engine's strand and posts them here; nothing here ever waits for the
+/// engine or another client.
 ///
 /// The write queue holds at most `queue_messages` frames (and `queue_bytes`). When a delta does
 /// not fit, the session coalesces: it drops the deltas still queued, drops new ones, and once
@@ -93,7 +94,7 @@ struct Admission {
 class WsSession;
 
 /// The session's side of the hub: every call returns at once; answers come back through
-/// WsSession::answer(), deliver() and control().
+/// WsSession::answer(), offer() and control().
 class SessionHost {
  public:
   virtual ~SessionHost() = default;
@@ -124,8 +125,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  WsSession(boost::beast::tcp_stream&& stream, std::shared_ptr<SessionHost> host,
-            Admission admission);
+  /// Runs on `executor` (a strand the hub shares among many sessions; see SituationHub): the
+  /// connection's socket is moved onto it. `lane` names that strand to the hub.
+  WsSession(boost::beast::tcp_stream&& stream, boost::asio::any_io_executor executor,
+            std::size_t lane, std::shared_ptr<SessionHost> host, Admission admission);
   ~WsSession();
   WsSession(const WsSession&) = delete;
   WsSession& operator=(const WsSession&) = delete;
@@ -133,17 +136,19 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   /// Completes the WebSocket handshake for `request`, then sends the first snapshot.
   void run(Request request);
 
+  /// A live delta of the session's view, queued (and, when the socket is idle, written) before
+  /// it returns. Only on the session's executor: the hub calls it for every session of a lane
+  /// from one handler on that lane's strand.
+  void offer(std::uint64_t seq, const Payload& payload);
+
   // Thread-safe: each posts to the session's strand.
-  /// A live delta of the session's view. `fanout` is held until the delta has been queued (and,
-  /// when the socket is idle, written): the hub publishes the view's next delta only once every
-  /// session has let go of the previous one's.
-  void deliver(std::uint64_t seq, Payload payload, std::shared_ptr<const void> fanout = {});
   void answer(Answer answer);
   /// A message outside the state stream (CommandResult, Error): never dropped or coalesced.
   void control(Payload payload);
   /// Closes with `code` once the frame being written is out (server shutdown: going_away).
   void close(boost::beast::websocket::close_code code);
 
+  std::size_t lane() const { return lane_; }
   Encoding encoding() const { return admission_.encoding; }
   v1::IncidentDetail detail() const { return admission_.detail; }
   const Scope& scope() const { return admission_.scope; }
@@ -180,6 +185,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   // timer bookkeeping to every one of the many writes of a live client.
   boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
   std::shared_ptr<SessionHost> host_;
+  const std::size_t lane_;
   const Admission admission_;
   boost::beast::flat_buffer read_buffer_;
   boost::asio::steady_timer timer_;

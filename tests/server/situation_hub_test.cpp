@@ -347,6 +347,51 @@ TEST_F(SituationHubTest, CompressesForClientsThatOfferItUnlessTurnedOff) {
   EXPECT_EQ(raw.need(1)[0], 0x82) << "FIN and binary, not compressed";
 }
 
+TEST_F(SituationHubTest, SessionsSpreadOverSeveralLanesAllGetEveryChangeInOrder) {
+  // Four I/O threads: three lanes. Six screens land two on each, in turn.
+  const unsigned threads = config_->threads;
+  config_->threads = 4;
+  start();
+  config_->threads = threads;
+  std::vector<std::unique_ptr<WsClient>> clients;
+  std::vector<LiveState> states(6);
+  for (int c = 0; c < 6; ++c) {
+    clients.push_back(connect(kWall));
+    ASSERT_TRUE(clients.back());
+    states[c].apply(*clients.back()->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  }
+  // Each delta goes out only once every lane has offered the one before: the later ones must
+  // still come (the token of a fan-out over three lanes dies), and every screen ends equal.
+  constexpr int kIncidents = 40;
+  for (int n = 0; n < kIncidents; ++n) {
+    smoke("l" + std::to_string(n), 106.0 + 0.05 * (n % 20), 28.9 + 0.05 * (n / 20), n % 4 == 3);
+  }
+  smoke("l-again-0", 106.0, 28.9);  // a second report on the first fire: a newer version
+  const std::uint64_t last = engine_->counters().seq;
+  for (int c = 0; c < 6; ++c) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline && states[c].seq < last) {
+      auto m = clients[c]->receive(1s);
+      if (!m) continue;
+      const std::uint64_t before = states[c].seq;
+      states[c].apply(*m);
+      EXPECT_GT(states[c].seq, before) << "client " << c << ": a frame older than the last";
+    }
+    EXPECT_EQ(states[c].seq, last) << c;
+    EXPECT_EQ(states[c].incidents.size(), static_cast<std::size_t>(kIncidents)) << c;
+  }
+  // The second report reached every screen as the first fire's newer version.
+  EXPECT_TRUE(std::any_of(states[0].incidents.begin(), states[0].incidents.end(),
+                          [](const auto& entry) { return entry.second.version() > 1; }));
+  for (int c = 1; c < 6; ++c) {
+    for (const auto& [id, incident] : states[0].incidents) {
+      ASSERT_EQ(states[c].incidents.count(id), 1U) << c << " " << id;
+      EXPECT_EQ(states[c].incidents[id].version(), incident.version()) << c << " " << id;
+    }
+  }
+  EXPECT_EQ(metric(hub_->metrics(), "quanyu_live_clients"), 6U);
+}
+
 TEST_F(SituationHubTest, ChangesWithinTheDeltaIntervalGoOutMergedInOneDelta) {
   SituationHub::Options options;
   options.delta_interval = 400ms;
