@@ -390,7 +390,7 @@ Config load_config(const std::filesystem::path& file) {
     check_keys(reader, live, "live",
                {"max_connections", "queue_messages", "queue_bytes", "stall_timeout_s",
                 "heartbeat_s", "max_views", "view_linger_s", "ring_deltas", "delta_interval_ms",
-                "view_frames_per_s", "permessage_deflate"});
+                "view_frames_per_s", "view_part_sessions", "permessage_deflate"});
     auto& l = config.live;
     reader.positive(live, "live", "max_connections", l.max_connections);
     reader.positive(live, "live", "queue_messages", l.queue_messages);
@@ -402,6 +402,7 @@ Config load_config(const std::filesystem::path& file) {
     reader.positive(live, "live", "ring_deltas", l.ring_deltas);
     reader.non_negative(live, "live", "delta_interval_ms", l.delta_interval_ms);
     reader.non_negative(live, "live", "view_frames_per_s", l.view_frames_per_s);
+    reader.positive(live, "live", "view_part_sessions", l.view_part_sessions);
     l.permessage_deflate = reader.get<bool>(live, "permessage_deflate", "live.permessage_deflate",
                                             l.permessage_deflate);
   }

@@ -52,6 +52,8 @@ struct LiveConfig {
   /// Frames a second one view may send over all its sessions: its average interval grows with
   /// its sessions beyond delta_interval_ms (1,000 screens: 20 ms). 0 = no budget.
   double view_frames_per_s = 50'000.0;
+  /// A subscription watched by more sessions is split into parts of at most this many.
+  std::size_t view_part_sessions = 250;
   bool permessage_deflate = true;  ///< compress for clients that offer it (browsers)
 };
 

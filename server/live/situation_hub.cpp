@@ -10,6 +10,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -76,11 +77,29 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     ~FanOut() { done(); }
     std::function<void()> done;
   };
-  /// A view and the sessions that share it. Engine strand only.
+  struct Entry;
+  /// The parts of one subscription (one ViewFilter key) and the frame budget they share. A
+  /// subscription watched by more than `view_part_sessions` sessions is split into parts of at
+  /// most that many, each a View of its own: under load the budget lets one part publish at a
+  /// time, the part that has waited longest, so the parts take turns and each fan-out is a
+  /// fraction of the screens (the last screen of a part waits for fewer sends before it, and
+  /// the writes are spread over the budget interval instead of coming in one burst).
+  struct Family {
+    std::vector<std::weak_ptr<Entry>> parts;
+    std::size_t next_part = 0;  ///< numbers the parts' keys
+    /// The budget: frames the parts may still send, refilled at view_frames_per_s up to twice
+    /// the family's sessions (so after a quiet spell every part publishes at once, and one
+    /// delta more).
+    double frames = 0;
+    std::chrono::steady_clock::time_point at{};  ///< when `frames` was last brought up to date
+  };
+  /// A view (one part of a subscription) and the sessions that share it. Engine strand only.
   struct Entry {
-    Entry(ViewFilter filter, const engine::Picture& picture, live::RingLimits limits)
-        : view(std::move(filter), picture, limits) {}
+    Entry(ViewFilter filter, const engine::Picture& picture, live::RingLimits limits,
+          std::shared_ptr<Family> f)
+        : view(std::move(filter), picture, limits), family(std::move(f)) {}
     View view;
+    std::shared_ptr<Family> family;
     std::vector<std::weak_ptr<WsSession>> sessions;
     std::chrono::steady_clock::time_point idle_since{};
     bool idle = false;
@@ -89,8 +108,6 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     /// FanOut).
     live::BatchChanges pending;
     std::chrono::steady_clock::time_point last_publish{};
-    /// The frame budget's schedule: one budget interval further for each delta published.
-    std::chrono::steady_clock::time_point budget_due{};
     std::weak_ptr<const FanOut> fanout;  ///< the last delta, while sessions still hold it
   };
 
@@ -278,8 +295,8 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
                   std::optional<std::uint64_t> resume_after, bool explicit_subscribe,
                   const engine::Picture& picture) {
     const std::string key = filter.key();
-    auto it = views.find(key);
-    if (it == views.end()) {
+    auto found = families.find(key);
+    if (found == families.end()) {
       evict_idle(std::chrono::steady_clock::now(), true);
       if (explicit_subscribe && views.size() >= opts.max_views) {
         live_counters.refuse("too_many_views");
@@ -292,10 +309,11 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
         session->answer(std::move(answer));
         return;
       }
-      it = views.emplace(key, std::make_shared<Entry>(std::move(filter), picture, opts.ring)).first;
-      live_counters.views.store(views.size());
+      // `at` long ago: the budget starts full.
+      found = families.emplace(key, std::make_shared<Family>()).first;
     }
-    const std::shared_ptr<Entry>& entry = it->second;
+    const std::shared_ptr<Entry> entry =
+        part_for(*session, found->second, std::move(filter), resume_after, picture);
     // What the view has applied but not yet sent goes to its clients first, so the snapshot or
     // the held deltas below are never behind a delta still to come.
     flush(*entry, picture);
@@ -320,6 +338,40 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     answer.frames.emplace_back(picture.seq(),
                                entry->view.snapshot_payload(picture, false, session->encoding()));
     session->answer(std::move(answer));
+  }
+
+  /// The part of `family` for `session`: the one it is in already, else the one with the
+  /// fewest sessions, or a new one when every part has view_part_sessions. A client resuming
+  /// goes to the fewest-sessions part that holds the deltas it missed, however many it has: a
+  /// new part could only send it a snapshot.
+  std::shared_ptr<Entry> part_for(const WsSession& session, const std::shared_ptr<Family>& family,
+                                  ViewFilter filter, std::optional<std::uint64_t> resume_after,
+                                  const engine::Picture& picture) {
+    if (auto it = attached.find(&session); it != attached.end() && it->second->family == family) {
+      return it->second;
+    }
+    std::shared_ptr<Entry> best;
+    std::shared_ptr<Entry> holding;
+    std::erase_if(family->parts, [](const auto& weak) { return weak.expired(); });
+    for (const auto& weak : family->parts) {
+      auto part = weak.lock();
+      std::erase_if(part->sessions, [](const auto& s) { return s.expired(); });
+      if (resume_after && part->view.holds_after(*resume_after, picture.seq()) &&
+          (!holding || part->sessions.size() < holding->sessions.size())) {
+        holding = part;
+      }
+      if (!best || part->sessions.size() < best->sessions.size()) best = std::move(part);
+    }
+    if (holding) return holding;
+    if (best && best->sessions.size() < std::max<std::size_t>(1, opts.view_part_sessions)) {
+      return best;
+    }
+    const std::string key = filter.key() + "#" + std::to_string(family->next_part++);
+    auto part = std::make_shared<Entry>(std::move(filter), picture, opts.ring, family);
+    views.emplace(key, part);
+    family->parts.push_back(part);
+    live_counters.views.store(views.size());
+    return part;
   }
 
   /// The deltas after `after_seq` (or one merged delta), or a resync snapshot.
@@ -363,6 +415,10 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
         ++it;
       }
     }
+    std::erase_if(families, [](auto& item) {
+      std::erase_if(item.second->parts, [](const auto& weak) { return weak.expired(); });
+      return item.second->parts.empty();
+    });
     live_counters.views.store(views.size());
   }
 
@@ -383,11 +439,17 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
   void publish_due(const engine::Picture& picture, std::chrono::steady_clock::time_point now) {
     live::KpiCache kpis;
     bool waiting = false;
+    std::vector<Entry*> ready;
     for (auto& [key, entry] : views) {
-      if (entry->pending.empty()) continue;
       // Still fanning out the last delta: its FanOut calls publish_due when that is over.
-      if (!entry->fanout.expired()) continue;
-      if (now >= may_publish_at(*entry)) {
+      if (!entry->pending.empty() && entry->fanout.expired()) ready.push_back(entry.get());
+    }
+    // The parts of a subscription share its budget: the one that has waited longest goes first.
+    std::stable_sort(ready.begin(), ready.end(), [](const Entry* a, const Entry* b) {
+      return a->last_publish < b->last_publish;
+    });
+    for (Entry* entry : ready) {
+      if (now >= may_publish_at(*entry, now)) {
         publish(*entry, picture, kpis, now);
       } else {
         waiting = true;
@@ -396,22 +458,35 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     if (waiting) arm_flush(now);
   }
 
-  /// The budget interval of `entry`: its N sessions may take view_frames_per_s frames a second,
-  /// so N / view_frames_per_s between deltas on average (0: no budget).
-  std::chrono::microseconds budget(const Entry& entry) const {
-    if (opts.view_frames_per_s <= 0 || opts.delta_interval.count() == 0) return {};
-    return std::chrono::microseconds(static_cast<std::int64_t>(
-        static_cast<double>(entry.sessions.size()) * 1e6 / opts.view_frames_per_s));
+  bool budgeted() const { return opts.view_frames_per_s > 0 && opts.delta_interval.count() > 0; }
+
+  /// The frames `family` may send at `now`: refilled at view_frames_per_s since it was last
+  /// brought up to date, up to twice its sessions.
+  double frames_at(const Family& family, std::chrono::steady_clock::time_point now) const {
+    std::size_t watching = 0;
+    for (const auto& weak : family.parts) {
+      if (auto part = weak.lock()) watching += part->sessions.size();
+    }
+    const double refilled = std::chrono::duration<double>(now - family.at).count();
+    return std::min(2.0 * static_cast<double>(watching),
+                    family.frames + std::max(0.0, refilled) * opts.view_frames_per_s);
   }
 
-  /// When `entry` may publish its next delta: `delta_interval` after the last one, and within
-  /// the frame budget, kept as a schedule (one budget interval per delta) that may run ahead of
-  /// the clock by one interval. A view whose changes come about as often as its budget allows
-  /// then sends each at once (a strict spacing would make every change wait for the one before
-  /// it, at a 1,000-screen wall's 50 changes a second as much as 20 ms), while a view with
-  /// changes always waiting sends no more than its budget.
-  std::chrono::steady_clock::time_point may_publish_at(const Entry& entry) const {
-    return std::max(entry.last_publish + opts.delta_interval, entry.budget_due - budget(entry));
+  /// When `entry` may publish its next delta: `delta_interval` after its last one, and once its
+  /// subscription's budget holds a frame for each of its sessions. A subscription whose changes
+  /// come about as often as its budget allows then sends each at once (the budget holds one
+  /// delta more than a round: a strict spacing would make every change wait for the one before
+  /// it, at a 1,000-screen wall's 50 changes a second as much as 20 ms), while one with changes
+  /// always waiting sends no more than its budget.
+  std::chrono::steady_clock::time_point may_publish_at(
+      const Entry& entry, std::chrono::steady_clock::time_point now) const {
+    auto at = entry.last_publish + opts.delta_interval;
+    if (!budgeted()) return at;
+    const double missing =
+        static_cast<double>(entry.sessions.size()) - frames_at(*entry.family, now);
+    if (missing <= 0) return at;
+    return std::max(at, now + std::chrono::microseconds(static_cast<std::int64_t>(
+                                  std::ceil(missing * 1e6 / opts.view_frames_per_s))));
   }
 
   /// Publishes what `entry` holds back, now.
@@ -435,7 +510,11 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     auto published = entry.view.apply(batch, picture, kpis, json);
     if (!published) return;  // nothing of it in this view: the next change may go out at once
     entry.last_publish = now;
-    entry.budget_due = std::max(entry.budget_due, now) + budget(entry);
+    if (budgeted()) {
+      Family& family = *entry.family;
+      family.frames = frames_at(family, now) - static_cast<double>(entry.sessions.size());
+      family.at = now;
+    }
     std::shared_ptr<const FanOut> fanout;
     if (opts.delta_interval.count() > 0 && !receivers.empty()) {
       // Runs on the lane that finishes last; the engine strand takes it from there.
@@ -470,7 +549,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     auto due = std::chrono::steady_clock::time_point::max();
     for (const auto& [key, entry] : views) {
       if (!entry->pending.empty() && entry->fanout.expired()) {
-        due = std::min(due, may_publish_at(*entry));
+        due = std::min(due, may_publish_at(*entry, now));
       }
     }
     if (due == std::chrono::steady_clock::time_point::max()) return;
@@ -539,7 +618,8 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
   std::vector<std::weak_ptr<WsSession>> sessions;
 
   // Engine strand only.
-  std::map<std::string, std::shared_ptr<Entry>> views;
+  std::map<std::string, std::shared_ptr<Entry>> views;  ///< by filter key and part number
+  std::unordered_map<std::string, std::shared_ptr<Family>> families;  ///< by filter key
   std::unordered_map<const WsSession*, std::shared_ptr<Entry>> attached;
   bool flush_armed = false;  ///< a paced flush is scheduled
 };

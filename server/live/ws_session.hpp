@@ -55,6 +55,10 @@ struct LiveOptions {
   /// of that schedule is allowed), so the frames written stay within what the machine can write
   /// however many screens watch. 0: no budget.
   double view_frames_per_s = 50'000.0;
+  /// A subscription watched by more sessions is split into parts of at most this many, each
+  /// with its own deltas; the parts take turns within the budget, so each fan-out is a fraction
+  /// of the screens and the writes are spread over the budget interval.
+  std::size_t view_part_sessions = 250;
   /// Compress for clients that offer permessage-deflate (browsers do). It costs each session its
   /// own compression state (~150 KB) and CPU per frame: off for a LAN wall of many screens.
   bool permessage_deflate = true;

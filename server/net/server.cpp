@@ -180,6 +180,7 @@ live::LiveOptions live_options(const LiveConfig& c) {
   o.ring.max_deltas = c.ring_deltas;
   o.delta_interval = std::chrono::microseconds(static_cast<long>(c.delta_interval_ms * 1000));
   o.view_frames_per_s = c.view_frames_per_s;
+  o.view_part_sessions = c.view_part_sessions;
   o.permessage_deflate = c.permessage_deflate;
   return o;
 }

@@ -184,6 +184,7 @@ TEST(Config, LiveSectionAndTokenLookup) {
   EXPECT_EQ(shipped.live.ring_deltas, 1024U);
   EXPECT_DOUBLE_EQ(shipped.live.delta_interval_ms, 5.0);
   EXPECT_DOUBLE_EQ(shipped.live.view_frames_per_s, 50'000.0);
+  EXPECT_EQ(shipped.live.view_part_sessions, 250U);
   EXPECT_TRUE(shipped.live.permessage_deflate);
   const TokenConfig* duty = find_token(shipped, "quanyu-demo-duty");
   ASSERT_NE(duty, nullptr);
@@ -198,6 +199,8 @@ TEST(Config, LiveSectionAndTokenLookup) {
               testing::HasSubstr("live.delta_interval_ms: must be zero or positive"));
   EXPECT_THAT(expect_config_error("live: {view_frames_per_s: -5}\n" + std::string(kMinimalLayers)),
               testing::HasSubstr("live.view_frames_per_s: must be zero or positive"));
+  EXPECT_THAT(expect_config_error("live: {view_part_sessions: 0}\n" + std::string(kMinimalLayers)),
+              testing::HasSubstr("live.view_part_sessions: must be positive"));
   EXPECT_THAT(
       expect_config_error("live: {permessage_deflate: sometimes}\n" + std::string(kMinimalLayers)),
       testing::HasSubstr("live.permessage_deflate"));

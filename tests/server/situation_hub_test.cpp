@@ -392,6 +392,63 @@ TEST_F(SituationHubTest, SessionsSpreadOverSeveralLanesAllGetEveryChangeInOrder)
   EXPECT_EQ(metric(hub_->metrics(), "quanyu_live_clients"), 6U);
 }
 
+// A subscription of more screens than view_part_sessions is split into parts, each with its own
+// deltas, that take turns within the subscription's frame budget.
+TEST_F(SituationHubTest, AWallOfManyScreensIsSplitIntoPartsThatEachGetEveryChange) {
+  SituationHub::Options options;
+  options.view_part_sessions = 2;
+  options.delta_interval = 1ms;
+  options.view_frames_per_s = 200.0;  // six screens: a part of two every 10 ms under load
+  start(options);
+  std::vector<std::unique_ptr<WsClient>> screens;
+  std::vector<LiveState> states(6);
+  for (int c = 0; c < 6; ++c) {
+    screens.push_back(connect(kWall));
+    ASSERT_TRUE(screens.back());
+    states[c].apply(*screens.back()->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  }
+  EXPECT_EQ(metric(hub_->metrics(), "quanyu_live_views"), 3U);  // one wall, three parts
+  constexpr int kIncidents = 30;
+  for (int n = 0; n < kIncidents; ++n) {
+    smoke("w" + std::to_string(n), 106.0 + 0.05 * (n % 15), 28.9 + 0.05 * (n / 15), n % 5 == 4);
+  }
+  const std::uint64_t last = engine_->counters().seq;
+  for (int c = 0; c < 6; ++c) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline && states[c].seq < last) {
+      if (auto m = screens[c]->receive(1s)) states[c].apply(*m);
+    }
+    EXPECT_EQ(states[c].seq, last) << c;
+    EXPECT_EQ(states[c].incidents.size(), static_cast<std::size_t>(kIncidents)) << c;
+  }
+  for (int c = 1; c < 6; ++c) {
+    for (const auto& [id, incident] : states[0].incidents) {
+      ASSERT_EQ(states[c].incidents.count(id), 1U) << c << " " << id;
+      EXPECT_EQ(states[c].incidents[id].version(), incident.version()) << c << " " << id;
+    }
+  }
+  // A screen that comes back with ?resume= joins a part that holds what it missed, though every
+  // part is full: it gets the missed deltas, not a snapshot, and ends equal.
+  const std::uint64_t resume_from = states[0].seq;
+  smoke("w-after-0", 106.3, 28.6);
+  smoke("w-after-1", 106.4, 28.6);
+  auto back = connect(kWall, "?resume=" + std::to_string(resume_from));
+  ASSERT_TRUE(back);
+  LiveState resumed = states[0];
+  const std::uint64_t end = engine_->counters().seq;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline && resumed.seq < end) {
+    auto m = back->receive(1s);
+    if (!m) continue;
+    EXPECT_FALSE(m->has_snapshot()) << "resumed with a snapshot";
+    resumed.apply(*m);
+  }
+  EXPECT_EQ(resumed.seq, end);
+  EXPECT_EQ(resumed.incidents.size(), static_cast<std::size_t>(kIncidents + 2));
+  EXPECT_EQ(metric(hub_->metrics(), "quanyu_live_views"), 3U);
+  EXPECT_EQ(metric(hub_->metrics(), "quanyu_live_resyncs_total"), 0U);
+}
+
 TEST_F(SituationHubTest, ChangesWithinTheDeltaIntervalGoOutMergedInOneDelta) {
   SituationHub::Options options;
   options.delta_interval = 400ms;
