@@ -49,8 +49,9 @@ struct LiveConfig {
   double view_linger_s = 120.0;
   std::size_t ring_deltas = 1024;
   double delta_interval_ms = 5.0;  ///< a view sends at most one delta per interval; 0 = every batch
-  /// Frames a second one view may send over all its sessions: its average interval grows with
-  /// its sessions beyond delta_interval_ms (1,000 screens: 20 ms). 0 = no budget.
+  /// Frames a second the sessions of one subscription may take together: the average interval
+  /// between deltas grows with the sessions beyond delta_interval_ms (1,000 screens: 20 ms).
+  /// 0 = no budget.
   double view_frames_per_s = 50'000.0;
   /// A subscription watched by more sessions is split into parts of at most this many.
   std::size_t view_part_sessions = 250;

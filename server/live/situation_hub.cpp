@@ -572,7 +572,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     };
     const auto& c = live_counters;
     metric("quanyu_live_clients", "gauge", "WebSocket clients of /ws/situation.", c.clients.load());
-    metric("quanyu_live_views", "gauge", "Distinct views (scope x subscription) held.",
+    metric("quanyu_live_views", "gauge", "Views held: one per scope x subscription, or its parts.",
            c.views.load());
     metric("quanyu_live_queue_depth", "gauge", "Frames waiting in clients' write queues.",
            c.queued.load());

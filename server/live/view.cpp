@@ -158,19 +158,17 @@ BatchChanges BatchChanges::merge(const std::vector<engine::Changes>& changes) {
 }
 
 void BatchChanges::add(const BatchChanges& later) {
-  if (empty()) {
-    *this = later;
-    return;
-  }
-  auto append = [](std::vector<std::string>& to, const std::vector<std::string>& from) {
-    std::unordered_set<std::string> have(to.begin(), to.end());
+  auto append = [](std::vector<std::string>& to, std::unordered_set<std::string>& have,
+                   const std::vector<std::string>& from) {
+    // The ids are distinct: a set of another size has not been built yet.
+    if (have.size() != to.size()) have.insert(to.begin(), to.end());
     for (const auto& id : from) {
       if (have.insert(id).second) to.push_back(id);
     }
   };
-  append(incidents, later.incidents);
-  append(tasks, later.tasks);
-  append(gauges_read, later.gauges_read);
+  append(incidents, have_incidents_, later.incidents);
+  append(tasks, have_tasks_, later.tasks);
+  append(gauges_read, have_gauges_, later.gauges_read);
   removals = removals || later.removals;
   gauges = gauges || later.gauges;
 }

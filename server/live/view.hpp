@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/core/picture.hpp"
@@ -73,11 +74,19 @@ struct BatchChanges {
   bool gauges = false;  ///< a gauge crossed its warning level (the KPIs change)
 
   static BatchChanges merge(const std::vector<engine::Changes>& changes);
-  /// Adds the changes of a later batch (each id still once, in order of first change).
+  /// Adds the changes of a later batch (each id still once, in order of first change), in the
+  /// time of the later batch: a view holding back many changes adds each commit's few without
+  /// looking at the others again.
   void add(const BatchChanges& later);
   bool empty() const {
     return incidents.empty() && tasks.empty() && gauges_read.empty() && !gauges;
   }
+
+ private:
+  /// The ids above as sets, built by the first add() (merge() leaves them empty).
+  std::unordered_set<std::string> have_incidents_;
+  std::unordered_set<std::string> have_tasks_;
+  std::unordered_set<std::string> have_gauges_;
 };
 
 /// KPIs computed once per distinct set of districts within one batch.

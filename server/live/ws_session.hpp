@@ -50,10 +50,11 @@ struct LiveOptions {
   /// A view publishes at most one delta per interval: changes applied sooner after the last one
   /// wait and go out together, at most this much later. Zero: one delta per applied batch.
   std::chrono::microseconds delta_interval{5'000};
-  /// Frames a second a view may send over all its sessions: a view of N sessions sends on
-  /// average at most one delta per N / view_frames_per_s (1,000 screens: 20 ms; one delta ahead
-  /// of that schedule is allowed), so the frames written stay within what the machine can write
-  /// however many screens watch. 0: no budget.
+  /// Frames a second the sessions of one subscription may take together: N sessions get on
+  /// average at most one delta per N / view_frames_per_s (1,000 screens: 20 ms; the budget holds
+  /// twice N frames, so after a quiet spell a change, and one more, go out at once), so the
+  /// frames written stay within what the machine can write however many screens watch.
+  /// 0: no budget.
   double view_frames_per_s = 50'000.0;
   /// A subscription watched by more sessions is split into parts of at most this many, each
   /// with its own deltas; the parts take turns within the budget, so each fan-out is a fraction
