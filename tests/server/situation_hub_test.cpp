@@ -111,6 +111,42 @@ class SituationHubTest : public testing::Test {
     return client;
   }
 
+  /// `n` wall screens, each holding its first snapshot in `states`.
+  void connect_walls(int n, std::vector<std::unique_ptr<WsClient>>& screens,
+                     std::vector<LiveState>& states) {
+    for (int c = 0; c < n; ++c) {
+      screens.push_back(connect(kWall));
+      ASSERT_TRUE(screens.back());
+      states.emplace_back();
+      states.back().apply(*screens.back()->receive_until(v1::ServerMessage::kSnapshot, 5s));
+    }
+  }
+
+  /// Reads every screen up to seq `last`; each must end with `incidents` incidents, in the same
+  /// versions as the first screen, and never get a frame older than the one before.
+  static void expect_all_reach(std::uint64_t last, std::size_t incidents,
+                               std::vector<std::unique_ptr<WsClient>>& screens,
+                               std::vector<LiveState>& states) {
+    for (std::size_t c = 0; c < screens.size(); ++c) {
+      const auto deadline = std::chrono::steady_clock::now() + 20s;
+      while (std::chrono::steady_clock::now() < deadline && states[c].seq < last) {
+        auto m = screens[c]->receive(1s);
+        if (!m) continue;
+        const std::uint64_t before = states[c].seq;
+        states[c].apply(*m);
+        EXPECT_GT(states[c].seq, before) << "screen " << c << ": a frame older than the last";
+      }
+      EXPECT_EQ(states[c].seq, last) << c;
+      EXPECT_EQ(states[c].incidents.size(), incidents) << c;
+    }
+    for (std::size_t c = 1; c < screens.size(); ++c) {
+      for (const auto& [id, incident] : states[0].incidents) {
+        ASSERT_EQ(states[c].incidents.count(id), 1U) << c << " " << id;
+        EXPECT_EQ(states[c].incidents[id].version(), incident.version()) << c << " " << id;
+      }
+    }
+  }
+
   /// Journals and applies one observation; with `wait`, until it is in the picture.
   void ingest(v1::Observation o, bool wait = true) {
     auto prepared = engine_->prepare(std::move(o));
@@ -354,12 +390,8 @@ TEST_F(SituationHubTest, SessionsSpreadOverSeveralLanesAllGetEveryChangeInOrder)
   start();
   config_->threads = threads;
   std::vector<std::unique_ptr<WsClient>> clients;
-  std::vector<LiveState> states(6);
-  for (int c = 0; c < 6; ++c) {
-    clients.push_back(connect(kWall));
-    ASSERT_TRUE(clients.back());
-    states[c].apply(*clients.back()->receive_until(v1::ServerMessage::kSnapshot, 5s));
-  }
+  std::vector<LiveState> states;
+  ASSERT_NO_FATAL_FAILURE(connect_walls(6, clients, states));
   // Each delta goes out only once every lane has offered the one before: the later ones must
   // still come (the token of a fan-out over three lanes dies), and every screen ends equal.
   constexpr int kIncidents = 40;
@@ -367,28 +399,10 @@ TEST_F(SituationHubTest, SessionsSpreadOverSeveralLanesAllGetEveryChangeInOrder)
     smoke("l" + std::to_string(n), 106.0 + 0.05 * (n % 20), 28.9 + 0.05 * (n / 20), n % 4 == 3);
   }
   smoke("l-again-0", 106.0, 28.9);  // a second report on the first fire: a newer version
-  const std::uint64_t last = engine_->counters().seq;
-  for (int c = 0; c < 6; ++c) {
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline && states[c].seq < last) {
-      auto m = clients[c]->receive(1s);
-      if (!m) continue;
-      const std::uint64_t before = states[c].seq;
-      states[c].apply(*m);
-      EXPECT_GT(states[c].seq, before) << "client " << c << ": a frame older than the last";
-    }
-    EXPECT_EQ(states[c].seq, last) << c;
-    EXPECT_EQ(states[c].incidents.size(), static_cast<std::size_t>(kIncidents)) << c;
-  }
+  expect_all_reach(engine_->counters().seq, kIncidents, clients, states);
   // The second report reached every screen as the first fire's newer version.
   EXPECT_TRUE(std::any_of(states[0].incidents.begin(), states[0].incidents.end(),
                           [](const auto& entry) { return entry.second.version() > 1; }));
-  for (int c = 1; c < 6; ++c) {
-    for (const auto& [id, incident] : states[0].incidents) {
-      ASSERT_EQ(states[c].incidents.count(id), 1U) << c << " " << id;
-      EXPECT_EQ(states[c].incidents[id].version(), incident.version()) << c << " " << id;
-    }
-  }
   EXPECT_EQ(metric(hub_->metrics(), "quanyu_live_clients"), 6U);
 }
 
@@ -401,32 +415,14 @@ TEST_F(SituationHubTest, AWallOfManyScreensIsSplitIntoPartsThatEachGetEveryChang
   options.view_frames_per_s = 200.0;  // six screens: a part of two every 10 ms under load
   start(options);
   std::vector<std::unique_ptr<WsClient>> screens;
-  std::vector<LiveState> states(6);
-  for (int c = 0; c < 6; ++c) {
-    screens.push_back(connect(kWall));
-    ASSERT_TRUE(screens.back());
-    states[c].apply(*screens.back()->receive_until(v1::ServerMessage::kSnapshot, 5s));
-  }
+  std::vector<LiveState> states;
+  ASSERT_NO_FATAL_FAILURE(connect_walls(6, screens, states));
   EXPECT_EQ(metric(hub_->metrics(), "quanyu_live_views"), 3U);  // one wall, three parts
   constexpr int kIncidents = 30;
   for (int n = 0; n < kIncidents; ++n) {
     smoke("w" + std::to_string(n), 106.0 + 0.05 * (n % 15), 28.9 + 0.05 * (n / 15), n % 5 == 4);
   }
-  const std::uint64_t last = engine_->counters().seq;
-  for (int c = 0; c < 6; ++c) {
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline && states[c].seq < last) {
-      if (auto m = screens[c]->receive(1s)) states[c].apply(*m);
-    }
-    EXPECT_EQ(states[c].seq, last) << c;
-    EXPECT_EQ(states[c].incidents.size(), static_cast<std::size_t>(kIncidents)) << c;
-  }
-  for (int c = 1; c < 6; ++c) {
-    for (const auto& [id, incident] : states[0].incidents) {
-      ASSERT_EQ(states[c].incidents.count(id), 1U) << c << " " << id;
-      EXPECT_EQ(states[c].incidents[id].version(), incident.version()) << c << " " << id;
-    }
-  }
+  expect_all_reach(engine_->counters().seq, kIncidents, screens, states);
   // A screen that comes back with ?resume= joins a part that holds what it missed, though every
   // part is full: it gets the missed deltas, not a snapshot, and ends equal.
   const std::uint64_t resume_from = states[0].seq;
