@@ -499,12 +499,17 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
   void publish(Entry& entry, const engine::Picture& picture, live::KpiCache& kpis,
                std::chrono::steady_clock::time_point now) {
     const live::BatchChanges batch = std::exchange(entry.pending, {});
-    std::vector<std::shared_ptr<WsSession>> receivers;
+    // The receivers, by lane: one handler per lane offers the delta to each of its sessions in
+    // turn (no handler or strand hop per session), and a fan-out occupies at most one thread
+    // per lane.
+    std::vector<std::vector<std::shared_ptr<WsSession>>> by_lane(lanes.size());
+    bool receivers = false;
     bool json = false;
     for (const auto& weak : entry.sessions) {
       if (auto s = weak.lock()) {
         json = json || s->encoding() == Encoding::json;
-        receivers.push_back(std::move(s));
+        receivers = true;
+        by_lane[s->lane()].push_back(std::move(s));
       }
     }
     auto published = entry.view.apply(batch, picture, kpis, json);
@@ -516,7 +521,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
       family.at = now;
     }
     std::shared_ptr<const FanOut> fanout;
-    if (opts.delta_interval.count() > 0 && !receivers.empty()) {
+    if (opts.delta_interval.count() > 0 && receivers) {
       // Runs on the lane that finishes last; the engine strand takes it from there.
       fanout = std::make_shared<const FanOut>([weak = weak_from_this()] {
         auto self = weak.lock();
@@ -529,10 +534,6 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
       });
       entry.fanout = fanout;
     }
-    // One handler per lane offers the delta to each of its sessions in turn: no handler, strand
-    // hop or shared_ptr copy per session, and a fan-out occupies at most one thread per lane.
-    std::vector<std::vector<std::shared_ptr<WsSession>>> by_lane(lanes.size());
-    for (auto& s : receivers) by_lane[s->lane()].push_back(std::move(s));
     for (std::size_t lane = 0; lane < lanes.size(); ++lane) {
       if (by_lane[lane].empty()) continue;
       asio::post(lanes[lane], [sessions = std::move(by_lane[lane]), seq = published->seq,

@@ -1,8 +1,9 @@
 #pragma once
 /// SituationHub serves the live channel, WebSocket /ws/situation (docs/API.md): it admits or
 /// refuses upgrade requests (token, role, limits), keeps one View per distinct (scope ×
-/// subscription) on the engine's strand, turns every applied batch into one delta per view,
-/// serialised once per encoding, and hands that immutable buffer to every session of the view.
+/// subscription), or several parts of one watched by many screens, on the engine's strand,
+/// turns every applied batch into one delta per view, serialised once per encoding, and hands
+/// that immutable buffer to every session of the view.
 /// Sessions run on a few shared strands ("lanes", one fewer than the I/O threads), and one
 /// handler per lane offers a delta to each of its sessions. Fast clients never wait for slow
 /// ones: every write is asynchronous and each session has its own bounded queue.
