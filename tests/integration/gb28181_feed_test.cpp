@@ -173,7 +173,10 @@ TEST(Gb28181Feed, CameraRegistersAndItsAlarmsReachThePicture) {
   EXPECT_EQ(refused->status_code, 403);
 
   ASSERT_NO_FATAL_FAILURE(register_device(udp));
-  udp.send(request(udp, "MESSAGE", 3, "", alarm_body(2), "alarm"));
+  // Built once: a resent MESSAGE carries the same body (the same AlarmTime, even when the clock
+  // has passed a second since).
+  const std::string alarm = alarm_body(2);
+  udp.send(request(udp, "MESSAGE", 3, "", alarm, "alarm"));
   auto answer = udp.receive(5s);
   ASSERT_TRUE(answer) << quanyu.err();
   EXPECT_EQ(answer->status_code, 200) << answer->reason << "\n" << quanyu.err();
@@ -191,7 +194,7 @@ TEST(Gb28181Feed, CameraRegistersAndItsAlarmsReachThePicture) {
   EXPECT_THAT(incidents.body, testing::HasSubstr("万州区"));  // placed by the device registry
 
   // The same MESSAGE resent (no 200 heard): 200 again, and a duplicate, not a new alarm.
-  udp.send(request(udp, "MESSAGE", 3, "", alarm_body(2), "alarm"));
+  udp.send(request(udp, "MESSAGE", 3, "", alarm, "alarm"));
   auto again = udp.receive(5s);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status_code, 200);
