@@ -39,12 +39,12 @@ wait_port() {
 raise_nofile() { ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; }
 
 # start_quanyu PORT [CONFIG]: quanyu serve (Release) on 127.0.0.1:PORT with a fresh data dir.
-# Sets quanyu_pid and quanyu_log.
+# Sets quanyu_pid and quanyu_log. $QUANYU_BIN names another build to run (to compare two).
 start_quanyu() {
   local port=$1 config=${2:-config/quanyu.yaml} data
   data=$(bench_tmpdir)
   quanyu_log="$data/quanyu.log"
-  build/release/server/quanyu serve --config "$config" --listen "127.0.0.1:$port" \
+  "${QUANYU_BIN:-build/release/server/quanyu}" serve --config "$config" --listen "127.0.0.1:$port" \
     --data-dir "$data/data" >/dev/null 2>"$quanyu_log" &
   quanyu_pid=$!
   bench_pids+=("$quanyu_pid")

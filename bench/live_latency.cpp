@@ -24,12 +24,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -101,13 +103,17 @@ class Client : public std::enable_shared_from_this<Client> {
     if (!quanyu::bench::read_incident(data, size, fields_)) return false;
     if (auditor_) {
       // Ids are INC-<number>: a vector indexed by the number keeps the client light.
-      const std::size_t number =
-          fields_.id.size() > 4 ? std::strtoull(fields_.id.c_str() + 4, nullptr, 10) : 0;
+      std::size_t number = 0;
+      if (fields_.id.size() > 4) {
+        std::from_chars(fields_.id.data() + 4, fields_.id.data() + fields_.id.size(), number);
+      }
       if (number >= versions.size()) versions.resize(number + 1024, 0);
       versions[number] = std::max(versions[number], fields_.version);
     }
-    if (!sample || fields_.latest_evidence.rfind("lat-", 0) != 0) return false;
-    const std::int64_t sent = std::atoll(fields_.latest_evidence.c_str() + 4);
+    const std::string_view evidence = fields_.latest_evidence;
+    if (!sample || evidence.substr(0, 4) != "lat-") return false;
+    std::int64_t sent = 0;
+    std::from_chars(evidence.data() + 4, evidence.data() + evidence.size(), sent);
     if (latencies_ms.size() < 500'000) {
       latencies_ms.push_back(static_cast<float>(received - sent) / 1000.0F);
     }

@@ -282,7 +282,17 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
   void detach(const WsSession* session) override {
     if (gone.load()) return;
     engine.read([self = shared_from_this(), session](const engine::Picture&) {
-      self->attached.erase(session);
+      auto it = self->attached.find(session);
+      if (it == self->attached.end()) return;
+      // The view forgets the session now (its weak_ptr has expired), so the views' lists stay
+      // exact without a walk of every session at each commit.
+      Entry& entry = *it->second;
+      std::erase_if(entry.sessions, [](const auto& weak) { return weak.expired(); });
+      if (entry.sessions.empty() && !entry.idle) {
+        entry.idle = true;
+        entry.idle_since = std::chrono::steady_clock::now();
+      }
+      self->attached.erase(it);
     });
   }
 
@@ -429,7 +439,11 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     const auto batch = live::BatchChanges::merge(changes);
     if (batch.empty()) return;
     const auto now = std::chrono::steady_clock::now();
-    evict_idle(now, false);
+    // Lingering views go within a second of their time; not a walk at every commit.
+    if (now - last_sweep >= std::chrono::seconds(1)) {
+      last_sweep = now;
+      evict_idle(now, false);
+    }
     for (auto& [key, entry] : views) entry->pending.add(batch);
     publish_due(picture, now);
   }
@@ -622,7 +636,8 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
   std::map<std::string, std::shared_ptr<Entry>> views;  ///< by filter key and part number
   std::unordered_map<std::string, std::shared_ptr<Family>> families;  ///< by filter key
   std::unordered_map<const WsSession*, std::shared_ptr<Entry>> attached;
-  bool flush_armed = false;  ///< a paced flush is scheduled
+  bool flush_armed = false;                            ///< a paced flush is scheduled
+  std::chrono::steady_clock::time_point last_sweep{};  ///< of evict_idle from on_batch
 };
 
 SituationHub::SituationHub(EngineService& engine, const Config& config, Options options)

@@ -445,6 +445,52 @@ TEST_F(SituationHubTest, AWallOfManyScreensIsSplitIntoPartsThatEachGetEveryChang
   EXPECT_EQ(metric(hub_->metrics(), "quanyu_live_resyncs_total"), 0U);
 }
 
+// A view whose screens have all gone is kept for view_linger (a screen may come back and
+// resume); at max_views it makes room for a new subscription, and after the linger it is dropped.
+TEST_F(SituationHubTest, AViewWithoutScreensLingersMakesRoomAtTheLimitAndIsDropped) {
+  SituationHub::Options options;
+  options.max_views = 2;
+  options.view_linger = 300ms;
+  start(options);
+  auto subscribe = [](WsClient& client, v1::IncidentKind kind) {
+    v1::ClientMessage message;
+    message.mutable_subscribe()->add_kinds(kind);
+    client.send(message, true);
+  };
+  auto views = [&] { return metric(hub_->metrics(), "quanyu_live_views"); };
+  auto wall = connect(kWall);
+  ASSERT_TRUE(wall && wall->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  auto floods = connect(kWall);
+  ASSERT_TRUE(floods && floods->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  subscribe(*floods, v1::INCIDENT_KIND_FLOOD);
+  ASSERT_TRUE(floods->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  EXPECT_EQ(views(), 2U);
+  // Both views have screens: a third subscription is refused.
+  auto fires = connect(kWall);
+  ASSERT_TRUE(fires && fires->receive_until(v1::ServerMessage::kSnapshot, 5s));
+  subscribe(*fires, v1::INCIDENT_KIND_FIRE);
+  auto refused = fires->receive_until(v1::ServerMessage::kError, 5s);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->error().code(), "too_many_views");
+  // The flood screen goes: its view, lingering, makes room.
+  floods.reset();
+  std::this_thread::sleep_for(200ms);
+  subscribe(*fires, v1::INCIDENT_KIND_FIRE);
+  auto snapshot = fires->receive_until(v1::ServerMessage::kSnapshot, 5s);
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ(views(), 2U);
+  // The fire screen goes too: its view is dropped once it has lingered (looked at, at the
+  // latest, on the first commit a second after the last look).
+  fires.reset();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (int n = 0; views() != 1U && std::chrono::steady_clock::now() < deadline; ++n) {
+    std::this_thread::sleep_for(400ms);
+    smoke("linger-" + std::to_string(n), 106.0 + 0.05 * n, 29.0);
+  }
+  EXPECT_EQ(views(), 1U);
+  EXPECT_TRUE(wall->receive_until(v1::ServerMessage::kDelta, 5s)) << "the wall still gets deltas";
+}
+
 TEST_F(SituationHubTest, ChangesWithinTheDeltaIntervalGoOutMergedInOneDelta) {
   SituationHub::Options options;
   options.delta_interval = 400ms;

@@ -192,14 +192,15 @@ const char* connack_reason(std::uint8_t code) {
 }
 
 Result<std::optional<Packet>> Decoder::next() {
-  if (buffer_.size() < 2) return std::optional<Packet>{};
+  const std::string_view rest = std::string_view(buffer_).substr(consumed_);
+  if (rest.size() < 2) return std::optional<Packet>{};
   std::size_t length = 0;
   std::size_t multiplier = 1;
   std::size_t pos = 1;
   while (true) {
-    if (pos >= buffer_.size()) return std::optional<Packet>{};
+    if (pos >= rest.size()) return std::optional<Packet>{};
     if (pos > 4) return malformed("remaining length longer than 4 bytes");
-    const auto digit = static_cast<std::uint8_t>(buffer_[pos++]);
+    const auto digit = static_cast<std::uint8_t>(rest[pos++]);
     length += (digit & 0x7F) * multiplier;
     if ((digit & 0x80) == 0) break;
     multiplier *= 128;
@@ -208,10 +209,9 @@ Result<std::optional<Packet>> Decoder::next() {
     return malformed("packet of " + std::to_string(length) + " bytes exceeds the limit of " +
                      std::to_string(max_packet_bytes_));
   }
-  if (buffer_.size() < pos + length) return std::optional<Packet>{};
-  auto packet = decode_body(static_cast<std::uint8_t>(buffer_[0]),
-                            std::string_view(buffer_).substr(pos, length));
-  buffer_.erase(0, pos + length);
+  if (rest.size() < pos + length) return std::optional<Packet>{};
+  auto packet = decode_body(static_cast<std::uint8_t>(rest[0]), rest.substr(pos, length));
+  consumed_ += pos + length;
   if (!packet) return packet.error();
   return std::optional<Packet>(std::move(packet).value());
 }

@@ -79,7 +79,12 @@ class Decoder {
   explicit Decoder(std::size_t max_packet_bytes = std::size_t{1} << 20)
       : max_packet_bytes_(max_packet_bytes) {}
 
-  void feed(std::string_view bytes) { buffer_.append(bytes); }
+  void feed(std::string_view bytes) {
+    // What next() has decoded goes only now: a read of many small packets moves the rest once.
+    buffer_.erase(0, consumed_);
+    consumed_ = 0;
+    buffer_.append(bytes);
+  }
   /// The next complete packet, nullopt when more bytes are needed, or an error naming what is
   /// wrong (bad remaining length, packet too large, malformed fields, a type a client never
   /// receives).
@@ -88,6 +93,7 @@ class Decoder {
  private:
   std::size_t max_packet_bytes_;
   std::string buffer_;
+  std::size_t consumed_ = 0;  ///< bytes of buffer_ already decoded
 };
 
 /// Decodes one whole packet (fixed header included); for tests and the fuzz target.
