@@ -432,7 +432,10 @@ Config load_config(const std::filesystem::path& file) {
     config.data_dir = reader.resolve("data");
     config.web_root = reader.resolve("www");
   }
-  if (config.threads == 0) config.threads = std::max(1U, std::thread::hardware_concurrency());
+  // One per core for the WebSocket lanes (so a fan-out can write on every core), and one more,
+  // so requests, the engine strand and the commits behind each acknowledgement always find a
+  // thread while the lanes write.
+  if (config.threads == 0) config.threads = std::max(1U, std::thread::hardware_concurrency()) + 1;
 
   if (const YAML::Node rules = root["rules"]) {
     check_keys(reader, rules, "rules",

@@ -50,9 +50,9 @@ struct LiveConfig {
   std::size_t ring_deltas = 1024;
   double delta_interval_ms = 5.0;  ///< a view sends at most one delta per interval; 0 = every batch
   /// Frames a second the sessions of one subscription may take together: the average interval
-  /// between deltas grows with the sessions beyond delta_interval_ms (1,000 screens: 20 ms).
+  /// between deltas grows with the sessions beyond delta_interval_ms (1,000 screens: 15 ms).
   /// 0 = no budget.
-  double view_frames_per_s = 50'000.0;
+  double view_frames_per_s = 65'000.0;
   /// A subscription watched by more sessions is split into parts of at most this many.
   std::size_t view_part_sessions = 250;
   bool permessage_deflate = true;  ///< compress for clients that offer it (browsers)
@@ -127,7 +127,7 @@ struct Config {
   std::filesystem::path file;  ///< where this configuration was read from
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
-  unsigned threads = 0;  ///< 0 = one per core
+  unsigned threads = 0;  ///< 0 = one per core and one more
   std::filesystem::path data_dir;
   std::filesystem::path web_root;
   std::size_t body_limit_bytes = std::size_t{4} * 1024 * 1024;

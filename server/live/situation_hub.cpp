@@ -490,7 +490,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
   /// subscription's budget holds a frame for each of its sessions. A subscription whose changes
   /// come about as often as its budget allows then sends each at once (the budget holds one
   /// delta more than a round: a strict spacing would make every change wait for the one before
-  /// it, at a 1,000-screen wall's 50 changes a second as much as 20 ms), while one with changes
+  /// it, at a 1,000-screen wall's 65 changes a second as much as 15 ms), while one with changes
   /// always waiting sends no more than its budget.
   std::chrono::steady_clock::time_point may_publish_at(
       const Entry& entry, std::chrono::steady_clock::time_point now) const {

@@ -51,11 +51,11 @@ struct LiveOptions {
   /// wait and go out together, at most this much later. Zero: one delta per applied batch.
   std::chrono::microseconds delta_interval{5'000};
   /// Frames a second the sessions of one subscription may take together: N sessions get on
-  /// average at most one delta per N / view_frames_per_s (1,000 screens: 20 ms; the budget holds
+  /// average at most one delta per N / view_frames_per_s (1,000 screens: 15 ms; the budget holds
   /// twice N frames, so after a quiet spell a change, and one more, go out at once), so the
   /// frames written stay within what the machine can write however many screens watch.
   /// 0: no budget.
-  double view_frames_per_s = 50'000.0;
+  double view_frames_per_s = 65'000.0;
   /// A subscription watched by more sessions is split into parts of at most this many, each
   /// with its own deltas; the parts take turns within the budget, so each fan-out is a fraction
   /// of the screens and the writes are spread over the budget interval.
