@@ -3,7 +3,7 @@
 # the tables of docs/PERFORMANCE.md ("Side by side") rewritten from what it measured: the machine,
 # the versions, the peers' configuration, medians of 3 runs and the ratio to each peer. Peers
 # (mosquitto, Redis, PostgreSQL/PostGIS, iperf3) come from Debian and are started by the scripts
-# on loopback. A benchmark, never a test: nothing here runs in CI. Takes about an hour.
+# on loopback. A benchmark, never a test: nothing here runs in CI. Takes half an hour to an hour.
 #   bench/run_peers.sh [--no-docs]
 # Installs what it needs first (scripts/install-deps.sh --bench). --no-docs prints the report
 # instead of writing it into docs/PERFORMANCE.md.
