@@ -299,16 +299,24 @@ TEST_F(SituationHubTest, AViewsFrameBudgetSpacesItsDeltasByItsSessions) {
   LiveState state;
   state.apply(*client->receive_until(v1::ServerMessage::kSnapshot, 5s));
   ASSERT_TRUE(second->receive_until(v1::ServerMessage::kSnapshot, 5s));
-  for (int n = 0; n < 5; ++n) smoke("b" + std::to_string(n), 106.0 + 0.1 * n, 29.0);
   std::vector<std::chrono::steady_clock::time_point> deltas;
-  while (state.incidents.size() < 5) {
-    auto m = client->receive(5s);
-    ASSERT_TRUE(m);
-    if (m->has_delta()) deltas.push_back(std::chrono::steady_clock::now());
-    state.apply(*m);
-  }
+  auto read_until = [&](std::size_t incidents) {
+    while (state.incidents.size() < incidents) {
+      auto m = client->receive(5s);
+      ASSERT_TRUE(m);
+      if (m->has_delta()) deltas.push_back(std::chrono::steady_clock::now());
+      state.apply(*m);
+    }
+  };
   // 2 sessions at 5 frames a second: 400 ms a delta on average, one delta ahead at most. The
-  // first two changes go out at once, the other three wait for the budget and go out together.
+  // first two changes go out at once (each read before the next is made, so neither waits for
+  // the other's fan-out), the other three wait for the budget and go out together.
+  smoke("b0", 106.0, 29.0);
+  ASSERT_NO_FATAL_FAILURE(read_until(1));
+  smoke("b1", 106.1, 29.0);
+  ASSERT_NO_FATAL_FAILURE(read_until(2));
+  for (int n = 2; n < 5; ++n) smoke("b" + std::to_string(n), 106.0 + 0.1 * n, 29.0);
+  ASSERT_NO_FATAL_FAILURE(read_until(5));
   ASSERT_EQ(deltas.size(), 3U);
   EXPECT_LT(deltas[1] - deltas[0], 200ms);
   EXPECT_GE(deltas[2] - deltas[0], 300ms);

@@ -1,6 +1,7 @@
 #include "server/ingest/gb28181/service.hpp"
 #include "server/ingest/common/text.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdio>
@@ -95,6 +96,28 @@ std::string from_user(const Message& m) {
   const std::string* from = m.header("From");
   return from ? uri_user(*from) : std::string();
 }
+
+/// Whether `id` can stand as the user part of a SIP URI we send (a request line, a To header):
+/// GB/T 28181 codes are 20 digits; letters, '-', '_' and '.' are let through for devices that
+/// number themselves otherwise. Anything else (a space, a quote, '@', ';') would make the
+/// request we build malformed.
+bool device_id_ok(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+/// Whether a URI can be a request line's target: no white space or control characters.
+bool request_uri_ok(std::string_view uri) {
+  return !uri.empty() && std::none_of(uri.begin(), uri.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= ' ' || c == 0x7F;
+  });
+}
+
+constexpr const char* kBadDeviceId =
+    "the From user part is not a device id (letters, digits, '-', '_' or '.', at most 64)";
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -221,6 +244,11 @@ Outcome Service::on_register(const Message& m, const std::string& peer, std::int
     out.log = "gb28181 REGISTER peer " + loggable(peer) + " -> 400 From has no device id";
     return out;
   }
+  if (!device_id_ok(device_id)) {
+    out.reply = bad_request(m, peer, config_.platform_id, kBadDeviceId);
+    out.log = "gb28181 REGISTER " + who + " -> 400 From user is not a device id";
+    return out;
+  }
 
   // Requested expiry: the Contact's expires parameter, else Expires, else the default.
   const std::string* contact = m.header("Contact");
@@ -331,6 +359,11 @@ Outcome Service::on_message(const Message& m, const std::string& peer, std::int6
   const std::string device_id = from_user(m);
   const std::string who = loggable(device_id) + " peer " + loggable(peer);
   const std::string head = "gb28181 " + m.method + " " + who;
+  if (!device_id.empty() && !device_id_ok(device_id)) {
+    out.reply = bad_request(m, peer, config_.platform_id, kBadDeviceId);
+    out.log = head + " -> 400 From user is not a device id";
+    return out;
+  }
 
   std::string charset;
   if (const std::string* type = m.header("Content-Type")) {
@@ -387,11 +420,13 @@ Outcome Service::on_message(const Message& m, const std::string& peer, std::int6
       ack.peer = peer;
       if (reg != registrations_.end() && !reg->second.contact.empty()) {
         ack.target_uri = reg->second.contact;
-      } else if (const auto p = parse_peer(peer)) {
+      } else if (const auto p = parse_peer(peer);
+                 p && device_id_ok(device_id.empty() ? alarm->device_id : device_id)) {
         ack.target_uri =
             "sip:" + (device_id.empty() ? alarm->device_id : device_id) + "@" + host_port(*p);
       }
-      if (!ack.target_uri.empty()) out.ack = std::move(ack);
+      // No acknowledgement we could not send well formed (the alarm is still taken: 200).
+      if (request_uri_ok(ack.target_uri)) out.ack = std::move(ack);
     }
     const auto& o = out.observations.back();
     out.log = head + registered + " Alarm " + loggable(alarm->device_id) + " SN " +

@@ -256,6 +256,27 @@ TEST(Service, AlarmYieldsObservationDeferredRepliesAndAck) {
   EXPECT_EQ(again.observations[0].id(), o.id());
 }
 
+// A device id we would echo into a request line or a To header must keep them well formed: a
+// From user with a space (found by the fuzzer: the acknowledgement built from it did not parse)
+// is answered 400 naming what is wrong, for a MESSAGE and a REGISTER alike, and nothing is taken.
+TEST(Service, AFromUserThatIsNoDeviceIdIsRefused) {
+  Service service(livegbs_config());
+  Message request = load("alarm_tripwire_coordinates.sip");
+  request.set("From", "<sip:50 11600001320000001@5001160000>;tag=50882177");
+  Outcome out = service.handle(request, "udp:192.168.1.107:5060", kNow, "n");
+  ASSERT_TRUE(out.reply);
+  EXPECT_EQ(out.reply->status_code, 400);
+  EXPECT_NE(out.reply->header("Warning")->find("not a device id"), std::string::npos);
+  EXPECT_TRUE(out.observations.empty());
+  EXPECT_FALSE(out.ack);
+
+  Message reg = load("register_livegbs_1_unauthenticated.sip");
+  reg.set("From", "<sip:34020000001320000001 x@3402000000>;tag=1");
+  Outcome refused = service.handle(reg, kCameraPeer, kNow, kNonce);
+  ASSERT_TRUE(refused.reply);
+  EXPECT_EQ(refused.reply->status_code, 400);
+}
+
 Message message_with_body(const std::string& body) {
   Message m = load("keepalive_dahua_ipc.sip");
   m.body = body;
