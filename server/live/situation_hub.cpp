@@ -286,12 +286,7 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
       if (it == self->attached.end()) return;
       // The view forgets the session now (its weak_ptr has expired), so the views' lists stay
       // exact without a walk of every session at each commit.
-      Entry& entry = *it->second;
-      std::erase_if(entry.sessions, [](const auto& weak) { return weak.expired(); });
-      if (entry.sessions.empty() && !entry.idle) {
-        entry.idle = true;
-        entry.idle_since = std::chrono::steady_clock::now();
-      }
+      forget_gone(*it->second, std::chrono::steady_clock::now());
       self->attached.erase(it);
     });
   }
@@ -407,16 +402,21 @@ struct SituationHub::Core : live::SessionHost, std::enable_shared_from_this<Core
     return answer;
   }
 
+  /// Drops the sessions of `entry` that are gone; a view left without any starts to linger.
+  static void forget_gone(Entry& entry, std::chrono::steady_clock::time_point now) {
+    std::erase_if(entry.sessions, [](const auto& weak) { return weak.expired(); });
+    if (entry.sessions.empty() && !entry.idle) {
+      entry.idle = true;
+      entry.idle_since = now;
+    }
+  }
+
   /// Drops views without sessions that have lingered long enough (or all such, when `all`
   /// and the map is at its limit).
   void evict_idle(std::chrono::steady_clock::time_point now, bool at_limit) {
     for (auto it = views.begin(); it != views.end();) {
       Entry& entry = *it->second;
-      std::erase_if(entry.sessions, [](const auto& weak) { return weak.expired(); });
-      if (entry.sessions.empty() && !entry.idle) {
-        entry.idle = true;
-        entry.idle_since = now;
-      }
+      forget_gone(entry, now);
       const bool expired = entry.idle && now - entry.idle_since >= opts.view_linger;
       const bool make_room = at_limit && entry.idle && views.size() >= opts.max_views;
       if (entry.sessions.empty() && (expired || make_room)) {

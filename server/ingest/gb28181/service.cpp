@@ -420,10 +420,9 @@ Outcome Service::on_message(const Message& m, const std::string& peer, std::int6
       ack.peer = peer;
       if (reg != registrations_.end() && !reg->second.contact.empty()) {
         ack.target_uri = reg->second.contact;
-      } else if (const auto p = parse_peer(peer);
-                 p && device_id_ok(device_id.empty() ? alarm->device_id : device_id)) {
-        ack.target_uri =
-            "sip:" + (device_id.empty() ? alarm->device_id : device_id) + "@" + host_port(*p);
+      } else if (const std::string& user = device_id.empty() ? alarm->device_id : device_id;
+                 device_id_ok(user)) {
+        if (const auto p = parse_peer(peer)) ack.target_uri = "sip:" + user + "@" + host_port(*p);
       }
       // No acknowledgement we could not send well formed (the alarm is still taken: 200).
       if (request_uri_ok(ack.target_uri)) out.ack = std::move(ack);
